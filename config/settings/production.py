@@ -1,0 +1,22 @@
+"""Production: PostgreSQL, secrets from the environment, refuses to start without them."""
+
+from config import env
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = env.require("SECRET_KEY")
+ALLOWED_HOSTS = env.require("ALLOWED_HOSTS").split(",")
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS")
+DATABASES = {  # noqa: F405
+    "default": dj_database_url.parse(env.require("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)  # noqa: F405
+}
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = int(env.get("SECURE_HSTS_SECONDS", "31536000") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+STATIC_ROOT = env.get("STATIC_ROOT") or STATIC_ROOT  # noqa: F405
+MEDIA_ROOT = env.get("MEDIA_ROOT") or MEDIA_ROOT  # noqa: F405

@@ -1,0 +1,18 @@
+"""Test settings: the database comes from DATABASE_URL (SQLite file by default, PostgreSQL in the second run)."""
+
+from config import env
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+ALLOWED_HOSTS = ["*"]
+# Tasks run in the worker in production; tests run them through the same database backend and a
+# worker helper (saiteki.core.testing.run_pending_tasks) so the real queue is exercised.
+AXES_ENABLED = env.get_bool("AXES_ENABLED", True)

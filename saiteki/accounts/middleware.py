@@ -1,0 +1,46 @@
+"""Per-request user state: login requirement, selected fiscal year, language and date preferences."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from saiteki.core.fiscal import fiscal_year_of
+
+# Paths reachable without logging in. The API authenticates itself (session or token) and answers 401
+# rather than redirecting to a login page.
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz")
+
+
+class LoginRequiredMiddleware:
+    """Every page needs a logged-in user: secure by default, no view can forget it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+            return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    """Puts ``request.fiscal_year`` (the year chosen in the header switcher) and ``request.date_style``
+    on every request, and applies the user's language unless they switched it for this session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        current_fy = fiscal_year_of(datetime.date.today())
+        request.current_fiscal_year = current_fy
+        try:
+            request.fiscal_year = int(request.session.get("fiscal_year", current_fy))
+        except (TypeError, ValueError):
+            request.fiscal_year = current_fy
+        user = getattr(request, "user", None)
+        request.date_style = getattr(user, "date_style", "wareki") if user and user.is_authenticated else "wareki"
+        return self.get_response(request)

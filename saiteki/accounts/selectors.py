@@ -1,0 +1,48 @@
+"""Reads about users and organisations."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+
+from saiteki.core.fiscal import fiscal_year_of
+
+from .choices import OrganizationKind
+from .models import Assignment, Organization
+
+
+def current_assignment(*, user, on: datetime.date | None = None) -> Assignment | None:
+    """The user's role for the fiscal year of ``on`` (today by default).
+
+    If the April rotation has not been entered yet, the latest earlier assignment still applies, so
+    nobody is locked out on April 1st; the admin's user list flags such users as 未更新.
+    """
+    if user is None or user.pk is None:
+        return None
+    fy = fiscal_year_of(on or datetime.date.today())
+    return (
+        Assignment.objects.select_related("division", "division__parent")
+        .filter(user=user, fiscal_year__lte=fy)
+        .order_by("-fiscal_year")
+        .first()
+    )
+
+
+def organizations_active_on(*, on: datetime.date | None = None) -> QuerySet[Organization]:
+    on = on or datetime.date.today()
+    return Organization.objects.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+
+def divisions_active_on(*, on: datetime.date | None = None) -> QuerySet[Organization]:
+    return organizations_active_on(on=on).filter(kind=OrganizationKind.DIVISION).select_related("parent")
+
+
+def bureaus_active_on(*, on: datetime.date | None = None) -> QuerySet[Organization]:
+    return organizations_active_on(on=on).filter(kind=OrganizationKind.BUREAU)
+
+
+def organization_name_on(*, organization: Organization, on: datetime.date) -> str:
+    """The name an organisation had on a date (for old reports and history)."""
+    former = organization.former_names.filter(valid_from__lte=on, valid_to__gte=on).first()
+    return former.name if former else organization.name

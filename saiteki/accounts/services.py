@@ -1,0 +1,114 @@
+"""Writes about users, roles and organisations (HackSoft style: ``<entity>_<action>``)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from saiteki.core.audit import audit_event_record
+from saiteki.core.context import change_context
+from saiteki.core.errors import ValidationFailed
+from saiteki.core.models import AuditEvent
+
+from .choices import OrganizationKind, Role
+from .models import Assignment, Organization, OrganizationName, User
+
+
+@transaction.atomic
+def assignment_set(
+    *, actor: User | None, user: User, fiscal_year: int, role: str, division: Organization | None, request=None
+) -> Assignment:
+    """Give a user a role (and division) for a fiscal year; a role change is a security event."""
+    if role == Role.OWNER and division is None:
+        raise ValidationFailed(_("システム所管課の役割には所属の指定が必要です。"), fields={"division": [_("必須です。")]})
+    if division is not None and division.kind != OrganizationKind.DIVISION:
+        raise ValidationFailed(_("所属には「所属」の組織を指定してください。"), fields={"division": [_("部局は指定できません。")]})
+    with change_context(user=actor):
+        assignment = Assignment.objects.filter(user=user, fiscal_year=fiscal_year).first()
+        before = (assignment.role, assignment.division_id) if assignment else None
+        if assignment is None:
+            assignment = Assignment(user=user, fiscal_year=fiscal_year)
+        assignment.role = role
+        assignment.division = division
+        assignment.full_clean()
+        assignment.save()
+    if before != (role, getattr(division, "pk", None)):
+        audit_event_record(
+            kind=AuditEvent.Kind.ROLE_CHANGE,
+            request=request,
+            user=actor,
+            obj=user,
+            detail={
+                "fiscal_year": fiscal_year,
+                "before": {"role": before[0], "division_id": before[1]} if before else None,
+                "after": {"role": role, "division_id": getattr(division, "pk", None)},
+            },
+        )
+    user.__dict__.pop("_assignment_cache", None)
+    return assignment
+
+
+@transaction.atomic
+def organization_rename(*, organization: Organization, name: str, effective: datetime.date) -> Organization:
+    """Rename keeping the old name for history (reports of earlier years show the name of the time)."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("新しい名称を入力してください。"), fields={"name": [_("必須です。")]})
+    if effective <= organization.valid_from:
+        raise ValidationFailed(_("名称変更日は設置日より後の日付にしてください。"))
+    last_change = organization.former_names.order_by("-valid_to").first()
+    start = (last_change.valid_to + datetime.timedelta(days=1)) if last_change else organization.valid_from
+    OrganizationName.objects.create(
+        organization=organization, name=organization.name, valid_from=start, valid_to=effective - datetime.timedelta(days=1)
+    )
+    organization.name = name
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def organization_merge(
+    *, sources: list[Organization], code: str, name: str, effective: datetime.date, parent: Organization | None = None
+) -> Organization:
+    """Merge several organisations into a new one from ``effective``; the sources close the day before."""
+    if len(sources) < 2:
+        raise ValidationFailed(_("統合には2つ以上の組織を指定してください。"))
+    kinds = {s.kind for s in sources}
+    if len(kinds) != 1:
+        raise ValidationFailed(_("部局と所属を統合することはできません。"))
+    merged = Organization(
+        kind=kinds.pop(), code=code, name=name, parent=parent or sources[0].parent, valid_from=effective
+    )
+    merged.full_clean()
+    merged.save()
+    merged.predecessors.set(sources)
+    for source in sources:
+        _close(source, effective)
+    return merged
+
+
+@transaction.atomic
+def organization_split(
+    *, source: Organization, parts: list[tuple[str, str]], effective: datetime.date
+) -> list[Organization]:
+    """Split one organisation into several (``parts`` = [(code, name), …]) from ``effective``."""
+    if len(parts) < 2:
+        raise ValidationFailed(_("分割後の組織を2つ以上指定してください。"))
+    created = []
+    for code, name in parts:
+        org = Organization(kind=source.kind, code=code, name=name, parent=source.parent, valid_from=effective)
+        org.full_clean()
+        org.save()
+        org.predecessors.set([source])
+        created.append(org)
+    _close(source, effective)
+    return created
+
+
+def _close(organization: Organization, effective: datetime.date) -> None:
+    organization.valid_to = effective - datetime.timedelta(days=1)
+    organization.full_clean()
+    organization.save()

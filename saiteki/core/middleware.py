@@ -1,0 +1,26 @@
+"""Per-request change context (user, request id) for the change log."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import unquote
+
+from saiteki.core.context import change_context
+
+
+class RequestContextMiddleware:
+    """Opens a change context for the request.
+
+    The reason for a change can come from a form field (``change_reason``, handled by the generic edit
+    views) or, for API clients, the ``X-Change-Reason`` header, percent-encoded because HTTP headers
+    cannot carry Japanese text directly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = uuid.uuid4()
+        reason = unquote(request.headers.get("X-Change-Reason", ""))[:500]
+        with change_context(request_id=request.id, reason=reason, request=request):
+            return self.get_response(request)

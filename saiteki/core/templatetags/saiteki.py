@@ -1,0 +1,105 @@
+"""Template filters for the Japanese display rules of SPEC §2 (fiscal years, dates, yen)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from saiteki.core.fiscal import fiscal_year_label, format_date
+from saiteki.core.money import format_yen, format_yen_unit
+
+register = template.Library()
+
+
+@register.filter
+def fy(value, style: str = "both") -> str:
+    """2026 → 令和8年度（2026年度）."""
+    if value in (None, ""):
+        return ""
+    return fiscal_year_label(int(value), style=style)
+
+
+@register.simple_tag(takes_context=True)
+def jdate(context, value) -> str:
+    """A date in the user's preferred style (和暦 or 西暦)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    request = context.get("request")
+    style = getattr(request, "date_style", "wareki")
+    return format_date(value, style="wareki" if style == "wareki" else "seireki")
+
+
+@register.simple_tag(takes_context=True)
+def jdatetime(context, value) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{jdate(context, local.date())} {local:%H:%M}"
+
+
+@register.filter
+def yen(value) -> str:
+    if value in (None, ""):
+        return ""
+    return format_yen(int(value))
+
+
+@register.filter
+def yen_unit(value, unit: str = "auto") -> str:
+    if value in (None, ""):
+        return ""
+    return format_yen_unit(int(value), unit)
+
+
+@register.filter
+def num(value) -> str:
+    """Thousands separators for plain numbers (counts, GiB)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def cell(context, column, value):
+    """Format a table cell by the column's kind (shared by every list page)."""
+    if value is None or value == "":
+        return ""
+    kind = column.kind
+    if kind == "yen":
+        return format_yen(int(value))
+    if kind == "number":
+        return num(value)
+    if kind == "fy":
+        return fiscal_year_label(int(value))
+    if kind == "date":
+        return jdate(context, value)
+    if kind == "bool":
+        return "○" if value else "－"
+    return value
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs) -> str:
+    """The current query string with some parameters replaced (sorting and paging links keep filters)."""
+    request = context["request"]
+    query = request.GET.copy()
+    for key, value in kwargs.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from saiteki.core.views import pages
+
+app_name = "core"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("fiscal-year/", pages.fiscal_year_switch, name="fiscal_year_switch"),
+    path("preferences/date-style/", pages.date_style_switch, name="date_style_switch"),
+    path("karte/<int:content_type_id>/<int:object_id>/add/", pages.journal_add, name="journal_add"),
+    path("audit-log/", pages.audit_log, name="audit_log"),
+    path("jobs/selftest/", pages.job_selftest, name="job_selftest"),
+    path("jobs/<uuid:pk>/", pages.job_detail, name="job_detail"),
+    path("jobs/<uuid:pk>/progress/", pages.job_progress, name="job_progress"),
+]

@@ -1,0 +1,298 @@
+"""Generic object views: list (+ xlsx export), detail, edit, delete, history.
+
+Each view asks the model's queryset for what the user may see or change (``restrict``), so a page,
+its export and its edit form can never disagree about permissions. An object the user may not see is a
+404 (its existence is not revealed); one they may see but not change is a 403.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from saiteki.accounts import permissions as perms
+from saiteki.core.audit import audit_event_record
+from saiteki.core.changelog import change_batch
+from saiteki.core.context import change_context
+from saiteki.core.errors import ApplicationError, ConflictError
+from saiteki.core.excel import XLSX_CONTENT_TYPE, write_xlsx
+from saiteki.core.models import AuditEvent, JournalEntry, ObjectChange
+from saiteki.core.tables import Table
+
+
+def url_name(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}:{model._meta.model_name}_{action}"
+
+
+def require(user, action: str, obj_or_model) -> None:
+    if not perms.can(user, action, obj_or_model):
+        raise PermissionDenied(_("この操作を行う権限がありません。"))
+
+
+class ObjectListView(View):
+    """A filterable, sortable, paginated table with a totals row and an xlsx export of exactly what is shown."""
+
+    model: type[models.Model]
+    table: Table
+    filterset_class = None
+    template_name = "core/object_list.html"
+    paginate_by = 50
+    title = ""
+
+    def get_queryset(self, request):
+        return self.model.objects.restrict(request.user, perms.VIEW)
+
+    def filtered(self, request):
+        qs = self.get_queryset(request)
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
+            qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        qs, sort = self.table.order(qs, request.GET.get("sort"))
+        return self.table.optimise(qs), filterset, sort
+
+    def get(self, request, *args, **kwargs):
+        if not perms.role_allows(request.user, perms.VIEW, self.model):
+            raise PermissionDenied(_("この一覧を表示する権限がありません。"))
+        qs, filterset, sort = self.filtered(request)
+        columns = self.table.visible(request.GET.getlist("col"))
+        if request.GET.get("export") == "xlsx":
+            return self.export(request, qs, columns)
+        paginator = Paginator(qs, self.paginate_by)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "title": self.title or self.model._meta.verbose_name_plural,
+            "model": self.model,
+            "table": self.table,
+            "columns": columns,
+            "rows": [(obj, [(c, c.value(obj)) for c in columns]) for obj in page.object_list],
+            "totals": self.totals(qs, columns),
+            "page": page,
+            "filterset": filterset,
+            "sort": sort,
+            "querystring": query.urlencode(),
+            "can_add": perms.can(request.user, perms.ADD, self.model),
+            "can_export": perms.role_allows(request.user, perms.EXPORT, self.model),
+            "add_url": self._reverse_or_none(url_name(self.model, "add")),
+        }
+        context.update(self.extra_context(request))
+        return render(request, self.template_name, context)
+
+    def extra_context(self, request) -> dict:
+        return {}
+
+    def totals(self, qs, columns) -> dict | None:
+        names = [c.name for c in columns if c.total and isinstance(c.sort_key, str)]
+        if not names:
+            return None
+        agg = qs.order_by().aggregate(**{c: models.Sum(self.table.column_map()[c].sort_key) for c in names})
+        return agg
+
+    def export(self, request, qs, columns):
+        if not perms.role_allows(request.user, perms.EXPORT, self.model):
+            raise PermissionDenied(_("エクスポートする権限がありません。"))
+        headers = [str(c.label) for c in columns]
+        rows = ([c.value(obj) for c in columns] for obj in qs.iterator(chunk_size=2000))
+        title = str(self.title or self.model._meta.verbose_name_plural)
+        data = write_xlsx(title=title, headers=headers, rows=rows)
+        audit_event_record(
+            kind=AuditEvent.Kind.EXPORT,
+            request=request,
+            object_type=self.model._meta.label,
+            detail={"query": request.GET.urlencode(), "format": "xlsx"},
+        )
+        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+        filename = urllib.parse.quote(f"{title}.xlsx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+
+    @staticmethod
+    def _reverse_or_none(name: str):
+        try:
+            return reverse(name)
+        except Exception:  # noqa: BLE001 - a model without an add page
+            return None
+
+
+class ObjectMixin:
+    model: type[models.Model]
+    action = perms.VIEW
+
+    def get_object(self, request, pk):
+        visible = self.model.objects.restrict(request.user, perms.VIEW)
+        obj = get_object_or_404(visible, pk=pk)
+        if self.action != perms.VIEW:
+            require(request.user, self.action, obj)
+        return obj
+
+
+class ObjectDetailView(ObjectMixin, View):
+    template_name = "core/object_detail.html"
+    fields: tuple[str, ...] = ()
+
+    def get(self, request, pk):
+        obj = self.get_object(request, pk)
+        return render(request, self.template_name, self.get_context(request, obj))
+
+    def get_context(self, request, obj) -> dict:
+        return {
+            "object": obj,
+            "title": str(obj),
+            "fields": [(obj._meta.get_field(f).verbose_name, _display(obj, f)) for f in self.fields],
+            "can_change": perms.can(request.user, perms.CHANGE, obj),
+            "can_delete": perms.can(request.user, perms.DELETE, obj),
+            "can_history": perms.can(request.user, perms.HISTORY, obj),
+            "journal": journal_for(obj)[:20],
+            "can_journal": can_write_journal(request.user, obj),
+            "journal_kinds": JournalEntry.Kind.choices,
+            "content_type_id": ContentType.objects.get_for_model(obj).pk,
+        }
+
+
+def _display(obj, field_name):
+    field = obj._meta.get_field(field_name)
+    if field.many_to_many:
+        return "、".join(str(v) for v in getattr(obj, field_name).all())
+    if field.choices:
+        return getattr(obj, f"get_{field_name}_display")()
+    return getattr(obj, field_name)
+
+
+class ObjectEditView(ObjectMixin, View):
+    """Create or edit through a ModelForm with optimistic concurrency and a change reason.
+
+    The form carries the object's ``version``; if someone else saved in between, the save is refused
+    with a conflict message and the user's input is kept on the page.
+    """
+
+    form_class = None
+    template_name = "core/object_edit.html"
+    action = perms.CHANGE
+
+    def get_form(self, request, instance, data=None, files=None):
+        return self.form_class(data, files, instance=instance, user=request.user)
+
+    def _instance(self, request, pk):
+        if pk is None:
+            require(request.user, perms.ADD, self.model)
+            return self.model()
+        return self.get_object(request, pk)
+
+    def get(self, request, pk=None):
+        obj = self._instance(request, pk)
+        return self.render(request, obj, self.get_form(request, obj))
+
+    def post(self, request, pk=None):
+        obj = self._instance(request, pk)
+        form = self.get_form(request, obj, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                saved = self.save(request, form, obj)
+            except ApplicationError as exc:
+                apply_error_to_form(form, exc)
+            else:
+                messages.success(request, _("保存しました。"))
+                return redirect(saved.get_absolute_url())
+        return self.render(request, obj, form, status=400)
+
+    @transaction.atomic
+    def save(self, request, form, obj):
+        expected = request.POST.get("version")
+        if obj.pk is not None:
+            current = type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
+            if expected and current is not None and str(current) != expected:
+                raise ConflictError()
+        if obj.pk is None:
+            require(request.user, perms.ADD, form.instance)
+        with change_context(reason=request.POST.get("change_reason", "").strip()), change_batch():
+            return form.save()
+
+    def render(self, request, obj, form, status=200):
+        return render(
+            request,
+            self.template_name,
+            {"object": obj if obj.pk else None, "form": form, "model": self.model,
+             "title": str(obj) if obj.pk else _("%(name)sの登録") % {"name": self.model._meta.verbose_name}},
+            status=status,
+        )
+
+
+def apply_error_to_form(form, exc: ApplicationError) -> None:
+    """Map an ApplicationError to form errors: field messages beside fields, the message at the top."""
+    for field, msgs in exc.fields.items():
+        for msg in msgs:
+            form.add_error(field if field in form.fields else None, msg)
+    form.add_error(None, str(exc.message))
+
+
+class ObjectDeleteView(ObjectMixin, View):
+    template_name = "core/object_delete.html"
+    action = perms.DELETE
+
+    def get(self, request, pk):
+        obj = self.get_object(request, pk)
+        return render(request, self.template_name, {"object": obj, "title": str(obj)})
+
+    def post(self, request, pk):
+        obj = self.get_object(request, pk)
+        with transaction.atomic(), change_context(reason=request.POST.get("change_reason", "").strip()):
+            obj.delete()
+        messages.success(request, _("削除しました。"))
+        return redirect(reverse(url_name(self.model, "list")))
+
+
+def history_for(obj) -> models.QuerySet:
+    """Changes of the object itself and of the objects linked to it (children), newest first."""
+    ct = ContentType.objects.get_for_model(obj)
+    return (
+        ObjectChange.objects.filter(
+            Q(content_type=ct, object_id=obj.pk) | Q(links__content_type=ct, links__object_id=obj.pk)
+        )
+        .select_related("content_type")
+        .distinct()
+        .order_by("-time", "-id")
+    )
+
+
+def journal_for(obj) -> models.QuerySet:
+    ct = ContentType.objects.get_for_model(obj)
+    return JournalEntry.objects.filter(content_type=ct, object_id=obj.pk).prefetch_related("attachments")
+
+
+def can_write_journal(user, obj) -> bool:
+    return perms.can(user, perms.CHANGE, obj) or perms.role_of(user) == "advisor"
+
+
+class ObjectHistoryView(ObjectMixin, View):
+    template_name = "core/object_history.html"
+    action = perms.HISTORY
+
+    def get(self, request, pk):
+        obj = self.get_object(request, pk)
+        changes = history_for(obj)
+        page = Paginator(changes, 50).get_page(request.GET.get("page"))
+        return render(request, self.template_name, {"object": obj, "title": str(obj), "page": page})
+
+
+def get_object_for_journal(request, content_type_id: int, object_id: int):
+    ct = get_object_or_404(ContentType, pk=content_type_id)
+    model = ct.model_class()
+    if model is None or not hasattr(model.objects, "restrict"):
+        raise Http404
+    obj = get_object_or_404(model.objects.restrict(request.user, perms.VIEW), pk=object_id)
+    if not can_write_journal(request.user, obj):
+        raise PermissionDenied(_("カルテに記入する権限がありません。"))
+    return obj

@@ -1,0 +1,143 @@
+"""Platform pages: home, fiscal-year switch, preferences, karte entry, audit log, job progress."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from saiteki.accounts import permissions as perms
+from saiteki.core.errors import ApplicationError, ParseError
+from saiteki.core.fiscal import fiscal_year_label, parse_date, parse_fiscal_year
+from saiteki.core.jobs import job_enqueue
+from saiteki.core.models import AuditEvent, Job
+from saiteki.core.services import journal_entry_create
+from saiteki.core.views.generic import get_object_for_journal
+
+
+def _back(request, fallback: str = "/"):
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+def home(request):
+    """The landing page: what the user can do, by capability, for the selected fiscal year."""
+    recent_jobs = Job.objects.filter(created_by=request.user)[:5]
+    return render(request, "core/home.html", {"title": _("ホーム"), "recent_jobs": recent_jobs})
+
+
+@require_POST
+def fiscal_year_switch(request):
+    try:
+        fy = parse_fiscal_year(request.POST.get("fiscal_year", ""))
+    except ParseError as exc:
+        messages.error(request, str(exc))
+    else:
+        request.session["fiscal_year"] = fy
+        messages.info(request, _("表示年度を%(label)sに切り替えました。") % {"label": fiscal_year_label(fy)})
+    return _back(request)
+
+
+@require_POST
+def date_style_switch(request):
+    style = request.POST.get("date_style")
+    if style in {"wareki", "seireki"}:
+        request.user.date_style = style
+        request.user.save(update_fields=["date_style"])
+    return _back(request)
+
+
+@require_POST
+def journal_add(request, content_type_id: int, object_id: int):
+    obj = get_object_for_journal(request, content_type_id, object_id)
+    try:
+        date = parse_date(request.POST.get("date", ""))
+    except ParseError:
+        date = None
+    try:
+        journal_entry_create(
+            obj=obj,
+            author=request.user,
+            kind=request.POST.get("kind", ""),
+            date=date,
+            title=request.POST.get("title", ""),
+            body=request.POST.get("body", ""),
+            files=request.FILES.getlist("files"),
+        )
+    except ApplicationError as exc:
+        details = "、".join(m for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {details}".strip())
+    else:
+        messages.success(request, _("カルテに記録しました。"))
+    return _back(request, obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "/")
+
+
+def audit_log(request):
+    """Search the security audit log (IT policy admins and auditors)."""
+    if not perms.role_allows(request.user, perms.AUDIT_LOG):
+        raise PermissionDenied(_("監査ログを表示する権限がありません。"))
+    qs = AuditEvent.objects.all()
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    if q:
+        qs = qs.filter(Q(actor_username__icontains=q) | Q(object_repr__icontains=q) | Q(ip_address__icontains=q))
+    if kind in AuditEvent.Kind.values:
+        qs = qs.filter(kind=kind)
+    for key, lookup in (("from", "time__date__gte"), ("to", "time__date__lte")):
+        value = request.GET.get(key, "").strip()
+        if value:
+            try:
+                qs = qs.filter(**{lookup: parse_date(value)})
+            except ParseError as exc:
+                messages.error(request, str(exc))
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_log.html",
+        {"title": _("監査ログ"), "page": page, "kinds": AuditEvent.Kind.choices, "querystring": query.urlencode()},
+    )
+
+
+def _visible_job(request, pk):
+    job = get_object_or_404(Job, pk=pk)
+    if job.created_by_id != request.user.pk and perms.role_of(request.user) != "admin":
+        raise PermissionDenied(_("この処理を表示する権限がありません。"))
+    return job
+
+
+def job_detail(request, pk):
+    job = _visible_job(request, pk)
+    return render(request, "core/job_detail.html", {"title": job.title, "job": job})
+
+
+def job_progress(request, pk):
+    """Polled by the progress display (htmx) — a fragment, or JSON for API-style clients."""
+    job = _visible_job(request, pk)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(
+            {"status": job.status, "progress": job.progress, "message": job.message, "finished": job.is_finished}
+        )
+    return render(request, "core/_job_progress.html", {"job": job})
+
+
+@require_POST
+def job_selftest(request):
+    """Start the self-test job (shows that the worker and the progress display are running)."""
+    if perms.role_of(request.user) != "admin":
+        raise PermissionDenied(_("この操作を行う権限がありません。"))
+    job = job_enqueue(kind="core.selftest", title=_("動作確認ジョブ"), params={"steps": 5}, user=request.user)
+    return redirect("core:job_detail", pk=job.pk)
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
