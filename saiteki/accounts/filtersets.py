@@ -10,9 +10,13 @@ from .models import Organization
 
 class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("検索"), method="search")
-    kind = django_filters.ChoiceFilter(label=_("種別"), choices=OrganizationKind.choices, empty_label=_("すべて"))
+    kind = django_filters.ChoiceFilter(
+        label=_("種別"), choices=OrganizationKind.choices, empty_label=_("すべて")
+    )
     parent = django_filters.ModelChoiceFilter(
-        label=_("部局"), queryset=Organization.objects.filter(kind=OrganizationKind.BUREAU), empty_label=_("すべて")
+        label=_("部局"),
+        queryset=Organization.objects.filter(kind=OrganizationKind.BUREAU),
+        empty_label=_("すべて"),
     )
 
     class Meta:

@@ -6,9 +6,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.errors import ParseError
 from saiteki.core.fiscal import parse_fiscal_year
 from saiteki.core.forms import SaitekiModelForm
-from saiteki.core.errors import ParseError
 
 from .choices import OrganizationKind, Role
 from .models import Organization, User

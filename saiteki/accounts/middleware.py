@@ -42,5 +42,7 @@ class UserPreferencesMiddleware:
         except (TypeError, ValueError):
             request.fiscal_year = current_fy
         user = getattr(request, "user", None)
-        request.date_style = getattr(user, "date_style", "wareki") if user and user.is_authenticated else "wareki"
+        request.date_style = (
+            getattr(user, "date_style", "wareki") if user and user.is_authenticated else "wareki"
+        )
         return self.get_response(request)

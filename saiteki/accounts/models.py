@@ -18,8 +18,12 @@ class User(AbstractUser):
     rotate every April and history must keep who acted under which role."""
 
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
-    date_style = models.CharField(_("日付の表示"), max_length=10, choices=DateStyle.choices, default=DateStyle.WAREKI)
-    language = models.CharField(_("表示言語"), max_length=5, default="ja", choices=[("ja", "日本語"), ("en", "English")])
+    date_style = models.CharField(
+        _("日付の表示"), max_length=10, choices=DateStyle.choices, default=DateStyle.WAREKI
+    )
+    language = models.CharField(
+        _("表示言語"), max_length=5, default="ja", choices=[("ja", "日本語"), ("en", "English")]
+    )
 
     class Meta:
         verbose_name = _("利用者")
@@ -62,7 +66,12 @@ class Organization(BusinessModel):
     code = models.CharField(_("組織コード"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上位組織"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("上位組織"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     valid_from = models.DateField(_("設置日"), default=datetime.date(2000, 4, 1))
     valid_to = models.DateField(_("廃止日"), null=True, blank=True)
@@ -70,8 +79,6 @@ class Organization(BusinessModel):
         "self", verbose_name=_("前身組織"), symmetrical=False, blank=True, related_name="successors"
     )
     sort_order = models.PositiveIntegerField(_("並び順"), default=0)
-
-    division_path = "pk"
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -118,11 +125,18 @@ class OrganizationName(models.Model):
 class Assignment(BusinessModel):
     """A person's role and division for one fiscal year (the April rotation creates new rows)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("利用者"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("利用者")
+    )
     fiscal_year = models.PositiveIntegerField(_("年度"))
     role = models.CharField(_("役割"), max_length=10, choices=Role.choices)
     division = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments", verbose_name=_("所属")
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("所属"),
     )
 
     class Meta:

@@ -19,7 +19,15 @@ from django.db.models import Model, QuerySet
 
 from .choices import Role
 
-VIEW, ADD, CHANGE, DELETE, EXPORT, IMPORT, HISTORY = "view", "add", "change", "delete", "export", "import", "history"
+VIEW, ADD, CHANGE, DELETE, EXPORT, IMPORT, HISTORY = (
+    "view",
+    "add",
+    "change",
+    "delete",
+    "export",
+    "import",
+    "history",
+)
 AUDIT_LOG = "audit_log"
 WRITE_ACTIONS = frozenset({ADD, CHANGE, DELETE, IMPORT})
 

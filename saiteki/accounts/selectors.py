@@ -31,7 +31,9 @@ def current_assignment(*, user, on: datetime.date | None = None) -> Assignment |
 
 def organizations_active_on(*, on: datetime.date | None = None) -> QuerySet[Organization]:
     on = on or datetime.date.today()
-    return Organization.objects.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    return Organization.objects.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
 
 
 def divisions_active_on(*, on: datetime.date | None = None) -> QuerySet[Organization]:

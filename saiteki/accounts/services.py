@@ -18,13 +18,24 @@ from .models import Assignment, Organization, OrganizationName, User
 
 @transaction.atomic
 def assignment_set(
-    *, actor: User | None, user: User, fiscal_year: int, role: str, division: Organization | None, request=None
+    *,
+    actor: User | None,
+    user: User,
+    fiscal_year: int,
+    role: str,
+    division: Organization | None,
+    request=None,
 ) -> Assignment:
     """Give a user a role (and division) for a fiscal year; a role change is a security event."""
     if role == Role.OWNER and division is None:
-        raise ValidationFailed(_("システム所管課の役割には所属の指定が必要です。"), fields={"division": [_("必須です。")]})
+        raise ValidationFailed(
+            _("システム所管課の役割には所属の指定が必要です。"), fields={"division": [_("必須です。")]}
+        )
     if division is not None and division.kind != OrganizationKind.DIVISION:
-        raise ValidationFailed(_("所属には「所属」の組織を指定してください。"), fields={"division": [_("部局は指定できません。")]})
+        raise ValidationFailed(
+            _("所属には「所属」の組織を指定してください。"),
+            fields={"division": [_("部局は指定できません。")]},
+        )
     with change_context(user=actor):
         assignment = Assignment.objects.filter(user=user, fiscal_year=fiscal_year).first()
         before = (assignment.role, assignment.division_id) if assignment else None
@@ -61,7 +72,10 @@ def organization_rename(*, organization: Organization, name: str, effective: dat
     last_change = organization.former_names.order_by("-valid_to").first()
     start = (last_change.valid_to + datetime.timedelta(days=1)) if last_change else organization.valid_from
     OrganizationName.objects.create(
-        organization=organization, name=organization.name, valid_from=start, valid_to=effective - datetime.timedelta(days=1)
+        organization=organization,
+        name=organization.name,
+        valid_from=start,
+        valid_to=effective - datetime.timedelta(days=1),
     )
     organization.name = name
     organization.full_clean()
@@ -71,7 +85,12 @@ def organization_rename(*, organization: Organization, name: str, effective: dat
 
 @transaction.atomic
 def organization_merge(
-    *, sources: list[Organization], code: str, name: str, effective: datetime.date, parent: Organization | None = None
+    *,
+    sources: list[Organization],
+    code: str,
+    name: str,
+    effective: datetime.date,
+    parent: Organization | None = None,
 ) -> Organization:
     """Merge several organisations into a new one from ``effective``; the sources close the day before."""
     if len(sources) < 2:

@@ -20,5 +20,9 @@ urlpatterns = [
     path("organizations/add/", views.OrganizationEditView.as_view(), name="organization_add"),
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.OrganizationEditView.as_view(), name="organization_edit"),
-    path("organizations/<int:pk>/history/", views.OrganizationHistoryView.as_view(), name="organization_history"),
+    path(
+        "organizations/<int:pk>/history/",
+        views.OrganizationHistoryView.as_view(),
+        name="organization_history",
+    ),
 ]

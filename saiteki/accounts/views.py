@@ -34,7 +34,9 @@ class LoginView(auth_views.LoginView):
 def lockout_response(request, credentials=None, *args, **kwargs):
     """Shown by django-axes when a user name is locked after repeated failures."""
     form = LoginForm(request)
-    message = _("ログインに続けて失敗したため、このアカウントは一時的にロックされています。30分後に再度お試しいただくか、情報政策課にお問い合わせください。")
+    message = _(
+        "ログインに続けて失敗したため、このアカウントは一時的にロックされています。30分後に再度お試しいただくか、情報政策課にお問い合わせください。"
+    )
     return render(request, "registration/login.html", {"form": form, "locked_out": message}, status=403)
 
 
@@ -51,7 +53,11 @@ class UserListView(View):
         for u in users:
             assignments = sorted(u.assignments.all(), key=lambda a: -a.fiscal_year)
             rows.append((u, assignments[0] if assignments else None))
-        return render(request, "accounts/user_list.html", {"title": _("利用者と役割"), "rows": rows, "form": UserCreateForm()})
+        return render(
+            request,
+            "accounts/user_list.html",
+            {"title": _("利用者と役割"), "rows": rows, "form": UserCreateForm()},
+        )
 
     def post(self, request):
         _require_admin(request.user)
@@ -60,7 +66,12 @@ class UserListView(View):
             user = form.save()
             messages.success(request, _("利用者を登録しました。役割を割り当ててください。"))
             return redirect("accounts:user_detail", pk=user.pk)
-        return render(request, "accounts/user_list.html", {"title": _("利用者と役割"), "rows": [], "form": form}, status=400)
+        return render(
+            request,
+            "accounts/user_list.html",
+            {"title": _("利用者と役割"), "rows": [], "form": form},
+            status=400,
+        )
 
 
 class UserDetailView(View):

@@ -122,7 +122,11 @@ def change_batch() -> Iterator[None]:
             if instance.pk is None:
                 continue
             record_change(
-                instance, action, before=before, after=serialize(instance), related=instance.changelog_related()
+                instance,
+                action,
+                before=before,
+                after=serialize(instance),
+                related=instance.changelog_related(),
             )
 
 
@@ -167,7 +171,9 @@ def _log_save(sender, instance, created, raw=False, **kwargs):
     if ctx.pending is not None:
         _touch(ctx, instance, action, before)
         return
-    record_change(instance, action, before=before, after=serialize(instance), related=instance.changelog_related())
+    record_change(
+        instance, action, before=before, after=serialize(instance), related=instance.changelog_related()
+    )
 
 
 @receiver(pre_delete)

@@ -42,6 +42,8 @@ def shell(request):
         "selected_fiscal_year_label": fiscal_year_label(fy) if fy else "",
         "fiscal_year_choices": [(y, fiscal_year_label(y)) for y in years],
         "user_role": role,
-        "user_role_label": assignment.get_role_display() if assignment else (_("管理者") if user.is_superuser else _("役割なし")),
+        "user_role_label": assignment.get_role_display()
+        if assignment
+        else (_("管理者") if user.is_superuser else _("役割なし")),
         "user_division": assignment.division if assignment else None,
     }

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.errors import ParseError
@@ -18,7 +17,11 @@ class WarekiDateInput(forms.TextInput):
 
     def __init__(self, style: str = "wareki", attrs=None):
         self.style = style
-        attrs = {"placeholder": "例: 令和8年4月1日 / R8.4.1 / 2026-04-01", "inputmode": "text", **(attrs or {})}
+        attrs = {
+            "placeholder": "例: 令和8年4月1日 / R8.4.1 / 2026-04-01",
+            "inputmode": "text",
+            **(attrs or {}),
+        }
         super().__init__(attrs)
 
     def format_value(self, value):
@@ -43,19 +46,12 @@ class WarekiDateField(forms.DateField):
             raise forms.ValidationError(str(exc), code="invalid") from exc
 
 
-def _formfield(db_field: models.Field, **kwargs):
-    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
-        kwargs["form_class"] = WarekiDateField
-    return db_field.formfield(**kwargs)
-
-
 class SaitekiModelForm(forms.ModelForm):
     """ModelForm with the hidden ``version`` (optimistic concurrency) and an optional change reason.
 
     ``user`` is passed so subclasses can limit choices (a system owner may only pick their own 所属).
     """
 
-    formfield_callback = _formfield
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_reason = forms.CharField(
         label=_("変更理由"), required=False, max_length=500, help_text=_("履歴に残ります（任意）。")
@@ -68,7 +64,15 @@ class SaitekiModelForm(forms.ModelForm):
         if self.instance is not None and self.instance.pk:
             self.fields["version"].initial = self.instance.version
         style = getattr(user, "date_style", "wareki")
-        for field in self.fields.values():
+        for name, field in list(self.fields.items()):
+            if type(field) is forms.DateField:
+                # Every model date becomes a 和暦-aware field (Meta-level callbacks are not inherited).
+                self.fields[name] = field = WarekiDateField(
+                    required=field.required,
+                    label=field.label,
+                    help_text=field.help_text,
+                    initial=field.initial,
+                )
             widget = field.widget
             if isinstance(widget, WarekiDateInput):
                 widget.style = style

@@ -24,3 +24,26 @@ class RequestContextMiddleware:
         reason = unquote(request.headers.get("X-Change-Reason", ""))[:500]
         with change_context(request_id=request.id, reason=reason, request=request):
             return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Japanese first: the UI is Japanese unless the user chose English with the language switch.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, which on many PCs is English;
+    prefectural staff expect Japanese whatever their browser says.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -32,11 +32,17 @@ def journal_entry_create(
     for f in files:
         name = f.name.lower()
         if any(name.endswith(ext) for ext in _BLOCKED_EXTENSIONS):
-            errors.setdefault("files", []).append(_("%(name)s は添付できない種類のファイルです。") % {"name": f.name})
+            errors.setdefault("files", []).append(
+                _("%(name)s は添付できない種類のファイルです。") % {"name": f.name}
+            )
         if f.size > settings.SAITEKI_MAX_UPLOAD_BYTES:
-            errors.setdefault("files", []).append(_("%(name)s は大きすぎます（上限20MB）。") % {"name": f.name})
+            errors.setdefault("files", []).append(
+                _("%(name)s は大きすぎます（上限20MB）。") % {"name": f.name}
+            )
     if errors:
-        raise ValidationFailed(_("カルテ記録を保存できませんでした。入力内容を確認してください。"), fields=errors)
+        raise ValidationFailed(
+            _("カルテ記録を保存できませんでした。入力内容を確認してください。"), fields=errors
+        )
     entry = JournalEntry(
         object=obj,
         kind=kind,

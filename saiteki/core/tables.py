@@ -22,7 +22,9 @@ class Column:
     label: Any
     accessor: str | Callable[[Any], Any] | None = None
     kind: str = "text"
-    order_by: str | None | bool = True  # True: sort by ``name``; a string: sort by that lookup; False: unsortable
+    order_by: str | None | bool = (
+        True  # True: sort by ``name``; a string: sort by that lookup; False: unsortable
+    )
     link: bool = False
     total: bool = False  # show a totals row (amounts)
     default: bool = True  # shown unless the user hides it with the column chooser

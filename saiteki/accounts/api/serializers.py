@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Organization, User
+from saiteki.accounts.models import Organization, User
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -9,7 +9,19 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "kind", "code", "name", "parent", "parent_name", "valid_from", "valid_to", "predecessors", "sort_order", "version"]
+        fields = [
+            "id",
+            "kind",
+            "code",
+            "name",
+            "parent",
+            "parent_name",
+            "valid_from",
+            "valid_to",
+            "predecessors",
+            "sort_order",
+            "version",
+        ]
         read_only_fields = ["predecessors"]
 
 

@@ -11,14 +11,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from saiteki.accounts.filtersets import OrganizationFilterSet
+from saiteki.accounts.models import Organization
 from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.api.viewsets import ERROR_RESPONSES, SaitekiModelViewSet, saiteki_schema
 from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError
 from saiteki.core.models import AuditEvent
 
-from ..filtersets import OrganizationFilterSet
-from ..models import Organization
 from .serializers import MeSerializer, OrganizationSerializer
 
 
@@ -29,8 +29,14 @@ class TokenCreateView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}), 400: ErrorSerializer, 403: ErrorSerializer},
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+        },
         auth=[],
     )
     def post(self, request):
@@ -40,9 +46,14 @@ class TokenCreateView(APIView):
             raise ApplicationError(_("ユーザー名とパスワードを入力してください。"), code="invalid")
         user = authenticate(request=request._request, username=username, password=password)
         if getattr(request._request, "axes_locked_out", False):
-            raise ApplicationError(_("ログインに続けて失敗したため、このアカウントは一時的にロックされています。"), code="locked_out")
+            raise ApplicationError(
+                _("ログインに続けて失敗したため、このアカウントは一時的にロックされています。"),
+                code="locked_out",
+            )
         if user is None or not user.is_active:
-            raise ApplicationError(_("ユーザー名またはパスワードが正しくありません。"), code="invalid_credentials")
+            raise ApplicationError(
+                _("ユーザー名またはパスワードが正しくありません。"), code="invalid_credentials"
+            )
         token, _created = Token.objects.get_or_create(user=user)
         audit_event_record(kind=AuditEvent.Kind.TOKEN_ISSUED, request=request._request, user=user)
         return Response({"token": token.key})

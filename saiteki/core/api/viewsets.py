@@ -33,10 +33,18 @@ WRITE_ERROR_RESPONSES = {
     412: OpenApiResponse(ErrorSerializer, description="If-Match の版が古い（他の利用者が更新済み）"),
 }
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False, description="取得時の ETag。古ければ 412 を返し、何も変更しません。"
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="取得時の ETag。古ければ 412 を返し、何も変更しません。",
 )
 REASON = OpenApiParameter(
-    "X-Change-Reason", str, OpenApiParameter.HEADER, required=False, description="変更理由（URLエンコード）。履歴に残ります。"
+    "X-Change-Reason",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="変更理由（URLエンコード）。履歴に残ります。",
 )
 
 
@@ -63,9 +71,17 @@ def saiteki_schema(viewset_cls):
     return extend_schema_view(
         list=extend_schema(responses={200: viewset_cls.serializer_class(many=True), **ERROR_RESPONSES}),
         retrieve=extend_schema(responses={200: viewset_cls.serializer_class, **ERROR_RESPONSES}),
-        create=extend_schema(parameters=[REASON], responses={201: viewset_cls.serializer_class, **ERROR_RESPONSES}),
-        update=extend_schema(parameters=[IF_MATCH, REASON], responses={200: viewset_cls.serializer_class, **WRITE_ERROR_RESPONSES}),
-        partial_update=extend_schema(parameters=[IF_MATCH, REASON], responses={200: viewset_cls.serializer_class, **WRITE_ERROR_RESPONSES}),
+        create=extend_schema(
+            parameters=[REASON], responses={201: viewset_cls.serializer_class, **ERROR_RESPONSES}
+        ),
+        update=extend_schema(
+            parameters=[IF_MATCH, REASON],
+            responses={200: viewset_cls.serializer_class, **WRITE_ERROR_RESPONSES},
+        ),
+        partial_update=extend_schema(
+            parameters=[IF_MATCH, REASON],
+            responses={200: viewset_cls.serializer_class, **WRITE_ERROR_RESPONSES},
+        ),
         destroy=extend_schema(parameters=[IF_MATCH, REASON], responses={204: None, **WRITE_ERROR_RESPONSES}),
     )(viewset_cls)
 
@@ -79,7 +95,9 @@ class SaitekiModelViewSet(viewsets.ModelViewSet):
         action = _ACTION_MAP.get(self.action, perms.VIEW)
         # Reads and writes both start from what the user may see; writes are then checked per object
         # so a visible-but-not-editable object answers 403 and an invisible one 404.
-        qs = self.queryset.model.objects.restrict(self.request.user, perms.VIEW if action != perms.ADD else perms.VIEW)
+        qs = self.queryset.model.objects.restrict(
+            self.request.user, perms.VIEW if action != perms.ADD else perms.VIEW
+        )
         return self.optimise(qs)
 
     def optimise(self, qs):
@@ -115,9 +133,13 @@ class SaitekiModelViewSet(viewsets.ModelViewSet):
         return self._no_content()
 
     def perform_create(self, serializer):
-        if not perms.can(self.request.user, perms.ADD, serializer.Meta.model(**{
-            k: v for k, v in serializer.validated_data.items() if not isinstance(v, list)
-        })):
+        if not perms.can(
+            self.request.user,
+            perms.ADD,
+            serializer.Meta.model(
+                **{k: v for k, v in serializer.validated_data.items() if not isinstance(v, list)}
+            ),
+        ):
             raise PermissionDenied()
         with transaction.atomic(), change_batch():
             serializer.save()

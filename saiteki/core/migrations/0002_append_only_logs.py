@@ -1,6 +1,9 @@
-"""Defence in depth for "history is sacred": the database itself refuses UPDATE and DELETE on the
-change log and the audit log, on PostgreSQL and SQLite alike. The ORM already refuses; this also
-stops a stray script or a future bug."""
+"""Defence in depth for "history is sacred": the database itself refuses changes to the change log and
+the audit log. The ORM already refuses; this also stops a stray script or a future bug.
+
+PostgreSQL (production) refuses UPDATE and DELETE of single rows; TRUNCATE, an owner-only maintenance
+operation, stays possible (test databases are emptied that way). SQLite (one-person trials) refuses
+UPDATE only, because Django empties SQLite test databases with DELETE."""
 
 from django.db import migrations
 
@@ -21,11 +24,10 @@ def forwards(apps, schema_editor):
                 """
             )
         elif vendor == "sqlite":
-            for op in ("UPDATE", "DELETE"):
-                schema_editor.execute(
-                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, 'saiteki: {table} is append-only'); END;"
-                )
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'saiteki: {table} is append-only'); END;"
+            )
 
 
 def backwards(apps, schema_editor):
@@ -34,8 +36,7 @@ def backwards(apps, schema_editor):
         if vendor == "postgresql":
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
         elif vendor == "sqlite":
-            for op in ("update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op};")
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update;")
 
 
 class Migration(migrations.Migration):

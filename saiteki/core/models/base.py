@@ -34,10 +34,6 @@ class ChangeLoggedModel(models.Model):
     class Meta:
         abstract = True
 
-    def changelog_related(self) -> list[models.Model]:
-        """Objects whose history should include this object's changes."""
-        return []
-
     def save(self, *args, **kwargs):
         # The version is infrastructure, not business logic: it lets a second writer get a conflict
         # instead of silently overwriting (SPEC §4 "concurrent edits never lose an update").
@@ -47,6 +43,10 @@ class ChangeLoggedModel(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)
+
+    def changelog_related(self) -> list[models.Model]:
+        """Objects whose history should include this object's changes."""
+        return []
 
 
 class BusinessModel(ChangeLoggedModel):

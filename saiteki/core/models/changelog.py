@@ -94,3 +94,6 @@ class ObjectChangeLink(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.change_id} → {self.content_type_id}:{self.object_id}"

@@ -212,7 +212,13 @@ class ObjectEditView(ObjectMixin, View):
     def save(self, request, form, obj):
         expected = request.POST.get("version")
         if obj.pk is not None:
-            current = type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
+            current = (
+                type(obj)
+                .objects.select_for_update()
+                .filter(pk=obj.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
             if expected and current is not None and str(current) != expected:
                 raise ConflictError()
         if obj.pk is None:
@@ -224,8 +230,14 @@ class ObjectEditView(ObjectMixin, View):
         return render(
             request,
             self.template_name,
-            {"object": obj if obj.pk else None, "form": form, "model": self.model,
-             "title": str(obj) if obj.pk else _("%(name)sの登録") % {"name": self.model._meta.verbose_name}},
+            {
+                "object": obj if obj.pk else None,
+                "form": form,
+                "model": self.model,
+                "title": str(obj)
+                if obj.pk
+                else _("%(name)sの登録") % {"name": self.model._meta.verbose_name},
+            },
             status=status,
         )
 

@@ -88,7 +88,9 @@ def audit_log(request):
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     if q:
-        qs = qs.filter(Q(actor_username__icontains=q) | Q(object_repr__icontains=q) | Q(ip_address__icontains=q))
+        qs = qs.filter(
+            Q(actor_username__icontains=q) | Q(object_repr__icontains=q) | Q(ip_address__icontains=q)
+        )
     if kind in AuditEvent.Kind.values:
         qs = qs.filter(kind=kind)
     for key, lookup in (("from", "time__date__gte"), ("to", "time__date__lte")):
@@ -104,7 +106,12 @@ def audit_log(request):
     return render(
         request,
         "core/audit_log.html",
-        {"title": _("監査ログ"), "page": page, "kinds": AuditEvent.Kind.choices, "querystring": query.urlencode()},
+        {
+            "title": _("監査ログ"),
+            "page": page,
+            "kinds": AuditEvent.Kind.choices,
+            "querystring": query.urlencode(),
+        },
     )
 
 
@@ -125,7 +132,12 @@ def job_progress(request, pk):
     job = _visible_job(request, pk)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
-            {"status": job.status, "progress": job.progress, "message": job.message, "finished": job.is_finished}
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "message": job.message,
+                "finished": job.is_finished,
+            }
         )
     return render(request, "core/_job_progress.html", {"job": job})
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create .venv with the machine's own Python (no Python download) and install the locked dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never
+UV=$(command -v uv || true)
+if [ -z "$UV" ]; then
+  # uv comes from PyPI into a private tools folder, so nothing is installed into the system Python.
+  if [ ! -x var/tools/bin/uv ]; then
+    echo "==> uv を PyPI から取得しています (var/tools)"
+    mkdir -p var
+    python3 -m venv var/tools
+    var/tools/bin/pip install -q uv
+  fi
+  UV=var/tools/bin/uv
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$UV" venv -q --python "$(command -v python3)" .venv
+fi
+echo "==> 依存パッケージをインストールしています (uv sync --frozen)"
+"$UV" sync -q --frozen

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make test: system packages, lint, migrations check, the whole suite on SQLite and on PostgreSQL.
+#   REQUIRE_POSTGRES=1  fail if PostgreSQL does not answer (CI sets it)
+#   DATABASE_URL        PostgreSQL to test on (default postgres://postgres@127.0.0.1:5432/saiteki)
+#   PYTEST_ARGS         extra pytest arguments (e.g. "-k ledger")
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=config.settings.test
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+# --- system packages the tests need (real browser, Japanese fonts, PDF tools) ----------------------
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list :lang=ja 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> Debian パッケージをインストールします: ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || {
+      echo "!! apt-get に失敗しました"; exit 1; }
+  else
+    echo "!! 次の Debian パッケージが必要です: sudo apt-get install ${need[*]}"; exit 1
+  fi
+fi
+
+echo "==> ruff"
+.venv/bin/ruff check . || exit 1
+.venv/bin/ruff format --check . || exit 1
+echo "==> makemigrations --check"
+$PY manage.py makemigrations --check --dry-run -v1 || exit 1
+$PY manage.py compilemessages -v0 --ignore ".venv/*" --ignore "var/*" || exit 1
+
+ran=()
+status=0
+echo "==> pytest (SQLite)"
+DATABASE_URL="sqlite:///var/test-saiteki.sqlite3" $PY -m pytest ${PYTEST_ARGS:-} || status=1
+ran+=("SQLite")
+
+PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/saiteki}
+if $PY - "$PG_URL" <<'PYEOF'
+import sys, psycopg
+from urllib.parse import urlparse
+u = urlparse(sys.argv[1])
+try:
+    psycopg.connect(host=u.hostname, port=u.port or 5432, user=u.username, password=u.password, dbname="postgres", connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL に接続できません: {exc}")
+    sys.exit(1)
+PYEOF
+then
+  echo "==> pytest (PostgreSQL: ${PG_URL%%\?*})"
+  DATABASE_URL="$PG_URL" $PY -m pytest ${PYTEST_ARGS:-} || status=1
+  ran+=("PostgreSQL")
+elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
+  echo "!! PostgreSQL が必要ですが応答しません (REQUIRE_POSTGRES=1)"
+  status=1
+else
+  echo "==> PostgreSQL が応答しないため、PostgreSQL での実行は省略しました"
+fi
+
+echo
+echo "==> 実行したデータベース: ${ran[*]}"
+[ $status = 0 ] && echo "==> すべて成功しました" || echo "!! 失敗したテストがあります"
+exit $status
