@@ -1,0 +1,345 @@
+"""Benchmark of the consolidation optimizer against the public instances with proven optima.
+
+Usage: ``.venv/bin/python bench/optimizer_bench.py [--time-limit 10] [--sample N] [--suite bpp|vbp|scaling|all]
+[--out bench/results] [--processes 2]``
+
+Suites:
+- ``bpp``: all 1,360 BPPLIB instances (shared/data/bpp), % at the proven optimum, vs FFD in the same
+  harness;
+- ``vbp``: the Panigrahy d = 3 instances (shared/data/vbp), % at the optimum on the proven ones;
+- ``scaling``: pooled instances as segments of a scenario (10,000 machines, anti-affinity pairs that
+  cannot bind), solved through the full rule layer; optimum = sum of the parts' optima.
+
+Every solution is re-verified here (capacities, each item once) independently of the library.  Raw
+rows go to ``<out>/optimizer_<suite>.csv``, figures to ``<out>/optimizer.json``.  ``--sample N`` takes
+an evenly spread subset so a smoke run is quick; the full suites are meant for a background run.
+Data dir: ``../shared/data`` relative to the repo root, or env ``SAITEKI_SHARED_DATA``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from saiteki.consolidation.optimizer import (  # noqa: E402
+    HostModel,
+    Machine,
+    Rules,
+    Scenario,
+    ffd,
+    solve,
+    solve_packing,
+)
+from saiteki.consolidation.optimizer.io_formats import read_bpp, read_vbp  # noqa: E402
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("SAITEKI_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _spread(rows: list[dict[str, Any]], sample: int | None) -> list[dict[str, Any]]:
+    """Evenly spread subset (keeps every family represented in a small sample)."""
+    if not sample or sample >= len(rows):
+        return rows
+    idx = sorted({int(k * len(rows) / sample) for k in range(sample)})
+    return [rows[i] for i in idx]
+
+
+def bpp_tasks(data: Path, sample: int | None) -> list[dict[str, Any]]:
+    rows = list(csv.DictReader(open(data / "bpp" / "optima.csv", encoding="utf-8")))
+    rows.sort(key=lambda r: (r["family"], r["instance"]))
+    return [
+        {
+            "suite": "bpp",
+            "family": r["family"],
+            "instance": r["instance"],
+            "path": str(data / "bpp" / r["file"]),
+            "optimum": int(r["optimum"]),
+            "reference_ub": int(r["optimum"]),
+        }
+        for r in _spread(rows, sample)
+    ]
+
+
+def vbp_tasks(data: Path, sample: int | None, dims: str = "3") -> list[dict[str, Any]]:
+    rows = [
+        r
+        for r in csv.DictReader(open(data / "vbp" / "bounds.csv", encoding="utf-8"))
+        if r["dims"] == dims and r["benchmark"] == "Panigrahy"
+    ]
+    rows.sort(key=lambda r: (r["class"], int(r["n_nominal"]), r["instance"]))
+    out = []
+    for r in _spread(rows, sample):
+        opt = r["optimum"].strip()
+        out.append(
+            {
+                "suite": "vbp",
+                "family": r["class"],
+                "instance": r["instance"],
+                "path": str(data / "vbp" / r["file"]),
+                "optimum": int(opt) if opt else None,
+                "published_lb": int(r["published_lb"]) if r["published_lb"] else None,
+                "reference_ub": int(r["best_known_ub"]) if r["best_known_ub"] else None,
+                "item_centric_ub": int(r["best_item_centric_ub"]) if r["best_item_centric_ub"] else None,
+            }
+        )
+    return out
+
+
+def _verify(sizes: np.ndarray, cap: np.ndarray, bins: list[list[int]]) -> bool:
+    """Harness-side check, independent of the library: each item once, every bin within capacity."""
+    flat = sorted(i for b in bins for i in b)
+    if flat != list(range(sizes.shape[0])):
+        return False
+    return all(np.all(sizes[b].sum(axis=0) <= cap + 1e-9) for b in bins if b)
+
+
+def run_instance(task: dict[str, Any]) -> dict[str, Any]:
+    problem = read_bpp(task["path"]) if task["suite"] == "bpp" else read_vbp(task["path"])
+    t = time.monotonic()
+    base = ffd(problem)
+    ffd_s = time.monotonic() - t
+    out = solve_packing(problem, time_limit=task["time_limit"], seed=task.get("seed", 0))
+    ok = _verify(problem.sizes, problem.capacity, out.bins) and _verify(problem.sizes, problem.capacity, base)
+    opt = task.get("optimum")
+    return {
+        "suite": task["suite"],
+        "family": task["family"],
+        "instance": task["instance"],
+        "n": problem.n,
+        "optimum": opt if opt is not None else "",
+        "reference_ub": task.get("reference_ub") or "",
+        "published_lb": task.get("published_lb") or "",
+        "bins": len(out.bins),
+        "ffd_bins": len(base),
+        "lower_bound": out.lower_bound,
+        "proven_optimal": out.optimal,
+        "at_optimum": (len(out.bins) == opt) if opt is not None else "",
+        "ffd_at_optimum": (len(base) == opt) if opt is not None else "",
+        "seconds": round(out.seconds, 3),
+        "ffd_seconds": round(ffd_s, 4),
+        "method": out.method,
+        "valid": ok,
+    }
+
+
+def _pct(xs: list[bool]) -> float:
+    return round(100.0 * sum(xs) / len(xs), 2) if xs else 0.0
+
+
+def _fig(name: str, value: float, unit: str, reference: float | None = None, reference_name: str | None = None) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": name, "value": float(value), "unit": unit}
+    if reference is not None:
+        d["reference"] = float(reference)
+        d["reference_name"] = reference_name
+    return d
+
+
+def summarise(suite: str, rows: list[dict[str, Any]], time_limit: float) -> list[dict[str, Any]]:
+    figs: list[dict[str, Any]] = []
+    n = len(rows)
+    figs.append(_fig(f"{suite}_instances", n, "count"))
+    figs.append(_fig(f"{suite}_time_limit", time_limit, "s"))
+    figs.append(_fig(f"{suite}_all_valid", 100.0 * sum(bool(r["valid"]) for r in rows) / max(n, 1), "%"))
+    proven = [r for r in rows if r["optimum"] != ""]
+    if proven:
+        ratios = [r["bins"] / r["optimum"] for r in proven]
+        ffd_ratios = [r["ffd_bins"] / r["optimum"] for r in proven]
+        ref = {"bpp": (95.0, "target"), "vbp": (75.0, "target (best published heuristic 69.0%)")}.get(suite)
+        figs.append(_fig(f"{suite}_at_optimum", _pct([r["bins"] == r["optimum"] for r in proven]), "%", *(ref or (None, None))))
+        figs.append(_fig(f"{suite}_ffd_at_optimum", _pct([r["ffd_bins"] == r["optimum"] for r in proven]), "%"))
+        figs.append(
+            _fig(
+                f"{suite}_mean_ratio",
+                round(float(np.mean(ratios)), 5),
+                "bins/optimum",
+                *((1.01, "target (best published heuristic 1.014)") if suite == "vbp" else (None, None)),
+            )
+        )
+        figs.append(_fig(f"{suite}_max_ratio", round(float(np.max(ratios)), 5), "bins/optimum"))
+        figs.append(_fig(f"{suite}_ffd_mean_ratio", round(float(np.mean(ffd_ratios)), 5), "bins/optimum"))
+        figs.append(_fig(f"{suite}_proven_instances", len(proven), "count"))
+    figs.append(_fig(f"{suite}_proven_optimal_by_own_bound", _pct([bool(r["proven_optimal"]) for r in rows]), "%"))
+    figs.append(_fig(f"{suite}_better_than_ffd", _pct([r["bins"] < r["ffd_bins"] for r in rows]), "%"))
+    figs.append(_fig(f"{suite}_equal_to_ffd", _pct([r["bins"] == r["ffd_bins"] for r in rows]), "%"))
+    figs.append(_fig(f"{suite}_worse_than_ffd", _pct([r["bins"] > r["ffd_bins"] for r in rows]), "%", 0.0, "must be 0"))
+    open_rows = [r for r in rows if r["optimum"] == "" and r["reference_ub"] != ""]
+    if open_rows:
+        figs.append(_fig(f"{suite}_open_mean_ratio_to_best_known", round(float(np.mean([r["bins"] / r["reference_ub"] for r in open_rows])), 5), "bins/best known"))
+    secs = np.array([r["seconds"] for r in rows]) if rows else np.zeros(1)
+    figs.append(_fig(f"{suite}_seconds_p50", round(float(np.percentile(secs, 50)), 3), "s"))
+    figs.append(_fig(f"{suite}_seconds_p95", round(float(np.percentile(secs, 95)), 3), "s"))
+    figs.append(_fig(f"{suite}_seconds_max", round(float(secs.max()), 3), "s", time_limit, "time limit"))
+    for fam in sorted({r["family"] for r in proven}):
+        fr = [r for r in proven if r["family"] == fam]
+        figs.append(_fig(f"{suite}_at_optimum_{fam}", _pct([r["bins"] == r["optimum"] for r in fr]), "%"))
+    return figs
+
+
+# --- scaling ------------------------------------------------------------------------------------------
+
+
+def scaling_scenario(data: Path, n_target: int, seed: int = 0) -> tuple[Scenario, int]:
+    """Pool Falkenauer triplet instances (optimum n/3) and uniform ones (proven optima) into segments of
+    one scenario, rescaled to a common capacity; add anti-affinity pairs between items that are too big
+    to share a host anyway, so they provably do not bind.  Returns the scenario and its optimum."""
+    rows = list(csv.DictReader(open(data / "bpp" / "optima.csv", encoding="utf-8")))
+    pool = [r for r in rows if r["family"] in ("Falkenauer_T", "Falkenauer_U")]
+    pool.sort(key=lambda r: (int(r["n_items"]) % 7, r["instance"]))
+    machines: list[Machine] = []
+    anti: list[list[str]] = []
+    optimum = 0
+    k = 0
+    cap = 1000 * 150  # common multiple of both capacities
+    while len(machines) < n_target:
+        r = pool[k % len(pool)]
+        k += 1
+        p = read_bpp(data / "bpp" / r["file"])
+        scale = cap // int(p.capacity[0])
+        seg = f"seg{k:03d}"
+        ids = []
+        for i, w in enumerate(p.sizes[:, 0].tolist()):
+            mid = f"{seg}-{i}"
+            ids.append((mid, w))
+            machines.append(Machine(id=mid, demand={"vcpu": w * scale}, segment=seg))
+        optimum += int(r["optimum"])
+        big = [mid for mid, w in ids if w * 2 > int(p.capacity[0])]
+        for a, b in zip(big[::2], big[1::2], strict=False):
+            anti.append([a, b])
+    return (
+        Scenario(
+            dimensions=["vcpu"],
+            machines=machines,
+            host_models=[HostModel(id="host", capacity={"vcpu": cap}, unit_cost=1.0)],
+            rules=Rules(segment_separation=True, anti_affinity=anti),
+            time_limit=55.0,
+            seed=seed,
+        ),
+        optimum,
+    )
+
+
+def run_scaling(data: Path, sizes: list[int], time_limit: float) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        sc, opt = scaling_scenario(data, n)
+        sc = Scenario.from_dict({**sc.to_dict(), "time_limit": time_limit})
+        t = time.monotonic()
+        res = solve(sc)
+        secs = time.monotonic() - t
+        rows.append(
+            {
+                "suite": "scaling",
+                "n": len(sc.machines),
+                "segments": len({m.segment for m in sc.machines}),
+                "anti_affinity_pairs": len(sc.rules.anti_affinity),
+                "optimum": opt,
+                "hosts": res.hosts_used,
+                "ffd_hosts": res.ffd_hosts,
+                "lower_bound": res.lower_bound,
+                "ratio": round(res.hosts_used / opt, 5),
+                "seconds": round(secs, 2),
+                "feasible": res.feasible,
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+# --- driver -------------------------------------------------------------------------------------------
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _run_pool(tasks: list[dict[str, Any]], processes: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    if processes <= 1:
+        for t in tasks:
+            rows.append(run_instance(t))
+            print(json.dumps(rows[-1]), flush=True)
+        return rows
+    with get_context("spawn").Pool(processes) as pool:
+        for row in pool.imap(run_instance, tasks):
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run the selected suites and return the summary figures (also written to ``optimizer.json``)."""
+    data = Path(getattr(args, "data", None) or data_dir())
+    out = Path(getattr(args, "out", None) or REPO / "bench" / "results")
+    suite = getattr(args, "suite", "all")
+    time_limit = float(getattr(args, "time_limit", 10.0))
+    sample = getattr(args, "sample", None)
+    processes = min(2, int(getattr(args, "processes", 2)))
+    figs: list[dict[str, Any]] = []
+    suites = ["bpp", "vbp", "scaling"] if suite == "all" else [suite]
+    for s in suites:
+        if s in ("bpp", "vbp"):
+            tasks = bpp_tasks(data, sample) if s == "bpp" else vbp_tasks(data, sample)
+            for t in tasks:
+                t["time_limit"] = time_limit
+            rows = _run_pool(tasks, processes)
+            _write_csv(out / f"optimizer_{s}.csv", rows)
+            figs += summarise(s, rows, time_limit)
+        else:
+            sizes = [1000, 2500, 5000, 10000] if not sample else [1000, 10000]
+            rows = run_scaling(data, sizes, time_limit=float(getattr(args, "scaling_time_limit", 55.0)))
+            _write_csv(out / "optimizer_scaling.csv", rows)
+            for r in rows:
+                figs.append(_fig(f"scaling_{r['n']}_ratio", r["ratio"], "hosts/optimum", 1.02, "target"))
+                figs.append(_fig(f"scaling_{r['n']}_seconds", r["seconds"], "s", 60.0, "target"))
+                figs.append(_fig(f"scaling_{r['n']}_ffd_ratio", round(r["ffd_hosts"] / r["optimum"], 5), "hosts/optimum"))
+    # Merge with figures of suites not run this time, so partial runs do not erase earlier results.
+    path = out / "optimizer.json"
+    old: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            old = [f for f in json.loads(path.read_text()) if not any(f["name"].startswith(s + "_") for s in suites)]
+        except (ValueError, KeyError, TypeError):
+            old = []
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(old + figs, indent=1) + "\n")
+    return figs
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--scaling-time-limit", type=float, default=55.0)
+    ap.add_argument("--sample", type=int, default=None)
+    ap.add_argument("--suite", choices=["bpp", "vbp", "scaling", "all"], default="all")
+    ap.add_argument("--out", default=str(REPO / "bench" / "results"))
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--data", default=None)
+    figs = run(ap.parse_args(argv))
+    for f in figs:
+        ref = f" (ref {f['reference']} {f.get('reference_name') or ''})" if "reference" in f else ""
+        print(f"{f['name']}: {f['value']} {f['unit']}{ref}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
