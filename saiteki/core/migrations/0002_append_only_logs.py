@@ -17,7 +17,7 @@ def forwards(apps, schema_editor):
             schema_editor.execute(
                 f"""
                 CREATE OR REPLACE FUNCTION saiteki_refuse_change() RETURNS trigger AS $$
-                BEGIN RAISE EXCEPTION 'saiteki: % is append-only', TG_TABLE_NAME; END;
+                BEGIN RAISE EXCEPTION 'saiteki: %% is append-only', TG_TABLE_NAME; END;
                 $$ LANGUAGE plpgsql;
                 CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
                 FOR EACH ROW EXECUTE FUNCTION saiteki_refuse_change();
