@@ -8,6 +8,7 @@ from saiteki.core.views.pages import healthz
 urlpatterns = [
     path("", include("saiteki.core.urls")),
     path("accounts/", include("saiteki.accounts.urls")),
+    path("ledger/", include("saiteki.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("saiteki.core.api.urls")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from config import env
 
@@ -33,6 +32,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "saiteki.core",
     "saiteki.accounts",
+    "saiteki.ledger",
 ]
 
 MIDDLEWARE = [

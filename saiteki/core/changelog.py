@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from saiteki.core import context
 from saiteki.core.models.base import ChangeLoggedModel
@@ -79,6 +80,7 @@ def record_change(
     if action == ObjectChange.Action.UPDATE and before == after:
         return None
     change = ObjectChange.objects.create(
+        time=ctx.at or timezone.now(),
         request_id=ctx.request_id,
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),

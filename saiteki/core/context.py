@@ -28,6 +28,8 @@ class ChangeContext:
     request: object | None = None
     # Open change batch (see saiteki.core.changelog.change_batch): object key → (instance, action, before).
     pending: dict | None = None
+    # Historical data (demo data, migrations of old ledgers) may record when a change really happened.
+    at: object | None = None
 
     def actor(self):
         """The user responsible for the change, or None for system actions."""
@@ -59,6 +61,7 @@ def change_context(
     enabled: bool | None = None,
     request: object | None = None,
     pending: dict | None = None,
+    at: object | None = None,
 ) -> Iterator[ChangeContext]:
     """Run a block with a given actor/reason; nested blocks inherit what they do not override.
 
@@ -82,6 +85,8 @@ def change_context(
         updates["request"] = request
     if pending is not None:
         updates["pending"] = pending
+    if at is not None:
+        updates["at"] = at
     ctx = replace(base, **updates)
     token = _current.set(ctx)
     try:

@@ -4,9 +4,17 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from saiteki.accounts.api.views import MeView, OrganizationViewSet, TokenCreateView
+from saiteki.ledger.api import views as ledger
 
 router = DefaultRouter()
 router.register("accounts/organizations", OrganizationViewSet, basename="organization")
+router.register("ledger/systems", ledger.SystemViewSet, basename="system")
+router.register("ledger/servers", ledger.ServerViewSet, basename="server")
+router.register("ledger/components", ledger.ComponentViewSet, basename="component")
+router.register("ledger/contracts", ledger.ContractViewSet, basename="contract")
+router.register("ledger/costs", ledger.CostViewSet, basename="cost")
+router.register("ledger/vendors", ledger.VendorViewSet, basename="vendor")
+router.register("ledger/municipalities", ledger.MunicipalityViewSet, basename="municipality")
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="api-token"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,7 @@ class ObjectChange(models.Model):
         UPDATE = "update", _("更新")
         DELETE = "delete", _("削除")
 
-    time = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    time = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
     # No database constraint and no cascade: deleting a user must not touch the (append-only) log.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

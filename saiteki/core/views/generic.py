@@ -98,8 +98,11 @@ class ObjectListView(View):
         names = [c.name for c in columns if c.total and isinstance(c.sort_key, str)]
         if not names:
             return None
-        agg = qs.order_by().aggregate(**{c: models.Sum(self.table.column_map()[c].sort_key) for c in names})
-        return agg
+        # Aggregate aliases must differ from annotation names (cost_total is itself an annotation).
+        agg = qs.order_by().aggregate(
+            **{f"sum_{c}": models.Sum(self.table.column_map()[c].sort_key) for c in names}
+        )
+        return {c: agg[f"sum_{c}"] for c in names}
 
     def export(self, request, qs, columns):
         if not perms.role_allows(request.user, perms.EXPORT, self.model):
@@ -263,7 +266,10 @@ class ObjectDeleteView(ObjectMixin, View):
         with transaction.atomic(), change_context(reason=request.POST.get("change_reason", "").strip()):
             obj.delete()
         messages.success(request, _("削除しました。"))
-        return redirect(reverse(url_name(self.model, "list")))
+        return redirect(self.get_success_url(obj))
+
+    def get_success_url(self, obj) -> str:
+        return reverse(url_name(self.model, "list"))
 
 
 def history_for(obj) -> models.QuerySet:

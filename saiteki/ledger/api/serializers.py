@@ -1,0 +1,164 @@
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from saiteki.accounts import permissions as perms
+from saiteki.accounts.choices import Role
+from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
+
+
+class OwnDivisionMixin:
+    """System owners may only create or move systems into their own 所属."""
+
+    def validate_owning_division(self, value):
+        user = self.context["request"].user
+        if perms.role_of(user) == Role.OWNER and value.pk not in perms.division_ids(user):
+            raise serializers.ValidationError(_("自所属以外の所属は指定できません。"))
+        return value
+
+
+class SystemSerializer(OwnDivisionMixin, serializers.ModelSerializer):
+    owning_division_name = serializers.CharField(source="owning_division.name", read_only=True)
+    bureau_name = serializers.CharField(source="owning_division.parent.name", read_only=True, default=None)
+    segments = serializers.ListField(child=serializers.CharField(), read_only=True)
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = System
+        fields = [
+            "id",
+            "number",
+            "name",
+            "purpose",
+            "business",
+            "owning_division",
+            "owning_division_name",
+            "bureau_name",
+            "users_internal",
+            "users_residents",
+            "users_businesses",
+            "status",
+            "service_start",
+            "planned_renewal_fy",
+            "segment_mynumber",
+            "segment_lgwan",
+            "segment_internet",
+            "segments",
+            "hosting_form",
+            "confidentiality",
+            "integrity",
+            "availability",
+            "personal_info",
+            "my_number",
+            "sso_integrated",
+            "ipv6_ready",
+            "joint_municipalities",
+            "standard_business",
+            "vendors",
+            "tags",
+            "notes",
+            "version",
+        ]
+
+    def validate(self, attrs):
+        my_number = attrs.get("my_number", getattr(self.instance, "my_number", False))
+        personal = attrs.get("personal_info", getattr(self.instance, "personal_info", False))
+        if my_number and not personal:
+            raise serializers.ValidationError(
+                {"personal_info": [_("マイナンバーを取り扱う場合は「個人情報の取扱い」も必要です。")]}
+            )
+        return attrs
+
+
+class ChildOfOwnSystemsMixin:
+    def validate_systems(self, value):
+        user = self.context["request"].user
+        if perms.role_of(user) == Role.OWNER:
+            own = set(perms.division_ids(user))
+            if any(s.owning_division_id not in own for s in value):
+                raise serializers.ValidationError(_("自所属以外のシステムは指定できません。"))
+        return value
+
+    def validate_system(self, value):
+        return self.validate_systems([value])[0]
+
+
+class ServerSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Server
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "host",
+            "vcpu",
+            "memory_gib",
+            "storage_gib",
+            "cpu_avg_pct",
+            "cpu_peak_pct",
+            "mem_avg_pct",
+            "mem_peak_pct",
+            "power_w",
+            "location",
+            "maintenance_end",
+            "segment",
+            "redundancy_group",
+            "systems",
+            "version",
+        ]
+
+
+class ComponentSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Component
+        fields = ["id", "system", "server", "product", "edition", "product_version", "version"]
+
+
+class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "number",
+            "title",
+            "vendor",
+            "procurement_method",
+            "fiscal_year",
+            "start",
+            "end",
+            "amount",
+            "systems",
+            "version",
+        ]
+
+    def validate(self, attrs):
+        start = attrs.get("start", getattr(self.instance, "start", None))
+        end = attrs.get("end", getattr(self.instance, "end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end": [_("契約終了日は契約開始日以降にしてください。")]})
+        return attrs
+
+
+class CostSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Cost
+        fields = ["id", "system", "fiscal_year", "category", "stage", "amount", "version"]
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name", "corporate_number"]
+
+
+class MunicipalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "code", "name"]

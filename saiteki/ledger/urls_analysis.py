@@ -1,0 +1,3 @@
+"""URLs of the cost analysis."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the Excel import and the division survey (調査票)."""
+
+urlpatterns: list = []

@@ -1,0 +1,349 @@
+"""Ledger pages: system list and karte, servers, contracts, the per-system cost grid."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from saiteki.accounts import permissions as perms
+from saiteki.core.errors import ApplicationError
+from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.models import JournalEntry
+from saiteki.core.views.generic import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    can_write_journal,
+)
+from saiteki.ledger import selectors, services
+from saiteki.ledger.choices import BUILD_CATEGORIES, RUN_CATEGORIES, CostCategory, CostStage
+from saiteki.ledger.filtersets import ContractFilterSet, ServerFilterSet, SystemFilterSet
+from saiteki.ledger.forms import ComponentForm, ContractForm, ServerForm, SystemForm
+from saiteki.ledger.models import Component, Contract, SavedFilter, Server, System
+from saiteki.ledger.tables import CONTRACT_TABLE, SERVER_TABLE, SYSTEM_TABLE
+
+
+def _stage(request) -> str:
+    stage = request.GET.get("stage", CostStage.BUDGET)
+    return stage if stage in CostStage.values else CostStage.BUDGET
+
+
+class SystemListView(ObjectListView):
+    model = System
+    table = SYSTEM_TABLE
+    filterset_class = SystemFilterSet
+    template_name = "ledger/system_list.html"
+    title = gettext_lazy("情報システム台帳")
+
+    def get_queryset(self, request):
+        return selectors.systems_for_list(
+            user=request.user, fiscal_year=request.fiscal_year, stage=_stage(request)
+        )
+
+    def extra_context(self, request):
+        return {
+            "saved_filters": SavedFilter.objects.filter(user=request.user),
+            "stages": CostStage.choices,
+            "stage": _stage(request),
+            "chosen_columns": request.GET.getlist("col") or [c.name for c in self.table.columns if c.default],
+            "can_import": perms.role_allows(request.user, perms.IMPORT, System),
+        }
+
+
+class SavedFilterView(View):
+    """Save the current list filter under a name, or delete one (each user's own)."""
+
+    def post(self, request):
+        if request.POST.get("delete"):
+            SavedFilter.objects.filter(user=request.user, pk=request.POST["delete"]).delete()
+            return redirect("ledger:system_list")
+        name = request.POST.get("name", "").strip()[:100]
+        query = request.POST.get("query", "")[:2000]
+        if not name:
+            messages.error(request, _("保存名を入力してください。"))
+        else:
+            SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+            messages.success(request, _("絞り込み条件「%(name)s」を保存しました。") % {"name": name})
+        return redirect(reverse("ledger:system_list") + (f"?{query}" if query else ""))
+
+
+SYSTEM_TABS = [
+    ("overview", gettext_lazy("基本情報")),
+    ("karte", gettext_lazy("カルテ")),
+    ("servers", gettext_lazy("サーバ・機器")),
+    ("components", gettext_lazy("ソフトウェア")),
+    ("contracts", gettext_lazy("契約")),
+    ("costs", gettext_lazy("経費")),
+]
+TIMELINE_KINDS = [
+    ("", gettext_lazy("すべて")),
+    ("journal", gettext_lazy("カルテ記録")),
+    ("system", gettext_lazy("システムの変更")),
+    ("server", gettext_lazy("サーバの変更")),
+    ("component", gettext_lazy("ソフトウェアの変更")),
+    ("contract", gettext_lazy("契約の変更")),
+    ("cost", gettext_lazy("経費の変更")),
+]
+
+
+class SystemDetailView(ObjectDetailView):
+    """The karte page: one system, its timeline and its child objects, tab by tab."""
+
+    model = System
+    template_name = "ledger/system_detail.html"
+    fields = (
+        "number",
+        "name",
+        "purpose",
+        "business",
+        "owning_division",
+        "status",
+        "service_start",
+        "hosting_form",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "personal_info",
+        "my_number",
+        "sso_integrated",
+        "ipv6_ready",
+        "standard_business",
+        "joint_municipalities",
+        "vendors",
+        "tags",
+        "notes",
+    )
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        tab = request.GET.get("tab", "overview")
+        tab = tab if tab in dict(SYSTEM_TABS) else "overview"
+        context.update({"tab": tab, "tabs": SYSTEM_TABS, "title": str(obj)})
+        if tab == "overview":
+            context["planned_renewal"] = (
+                fiscal_year_label(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
+            )
+            context["users"] = "、".join(
+                label
+                for flag, label in (
+                    (obj.users_internal, _("職員")),
+                    (obj.users_residents, _("県民")),
+                    (obj.users_businesses, _("事業者")),
+                )
+                if flag
+            )
+        elif tab == "karte":
+            kind = request.GET.get("kind", "")
+            context["timeline"] = selectors.karte_timeline(
+                system=obj, kind=kind if kind in dict(TIMELINE_KINDS) else ""
+            )
+            context["timeline_kinds"] = TIMELINE_KINDS
+            context["kind"] = kind
+            context["can_journal"] = can_write_journal(request.user, obj)
+            context["journal_kinds"] = JournalEntry.Kind.choices
+        elif tab == "servers":
+            context["servers"] = obj.servers.select_related("host").order_by("name")
+        elif tab == "components":
+            context["components"] = obj.components.select_related("server")
+        elif tab == "contracts":
+            context["contracts"] = obj.contracts.select_related("vendor")
+        elif tab == "costs":
+            by_year = selectors.cost_by_year(system=obj)
+            context["cost_years"] = by_year
+            context["chart_json"] = json.dumps(
+                {
+                    "labels": [fiscal_year_label(y, style="wareki") for y in by_year],
+                    "names": [_("予算額（整備）"), _("予算額（運用等）"), _("決算額")],
+                    "build": [v.get("budget_build", 0) for v in by_year.values()],
+                    "run": [v.get("budget_run", 0) for v in by_year.values()],
+                    "actual": [v.get("actual", 0) for v in by_year.values()],
+                },
+                ensure_ascii=False,
+            )
+        return context
+
+
+class SystemEditView(ObjectEditView):
+    model = System
+    form_class = SystemForm
+
+
+class SystemDeleteView(ObjectDeleteView):
+    model = System
+
+
+class SystemHistoryView(ObjectHistoryView):
+    model = System
+
+
+class SystemCostsView(View):
+    """The cost grid of one system: fiscal years down, categories across, one stage at a time."""
+
+    template_name = "ledger/system_costs.html"
+
+    def _system(self, request, pk):
+        return get_object_or_404(System.objects.restrict(request.user, perms.VIEW), pk=pk)
+
+    def _years(self, request) -> list[int]:
+        current = request.fiscal_year
+        return list(range(current - 9, current + 2))
+
+    def get(self, request, pk, errors=None, submitted=None, status=200):
+        system = self._system(request, pk)
+        stage = _stage(request) if request.method == "GET" else request.POST.get("stage", CostStage.BUDGET)
+        years = self._years(request)
+        grid = selectors.cost_grid(system=system, stage=stage, years=years)
+        categories = [CostCategory(c) for c in (*BUILD_CATEGORIES, *RUN_CATEGORIES)]
+        rows = []
+        for fy in years:
+            cells = []
+            for cat in categories:
+                key = f"c_{fy}_{cat.value}"
+                value = submitted.get(key) if submitted is not None else grid.get((fy, cat.value))
+                cells.append({"name": key, "value": value, "error": (errors or {}).get(key)})
+            build = sum(grid.get((fy, c), 0) for c in BUILD_CATEGORIES)
+            run = sum(grid.get((fy, c), 0) for c in RUN_CATEGORIES)
+            rows.append({"fy": fy, "cells": cells, "build": build, "run": run, "total": build + run})
+        column_totals = [sum(grid.get((fy, c.value), 0) for fy in years) for c in categories]
+        return render(
+            request,
+            self.template_name,
+            {
+                "object": system,
+                "title": _("%(name)s の経費") % {"name": system},
+                "stage": stage,
+                "stages": CostStage.choices,
+                "categories": categories,
+                "build_count": len(BUILD_CATEGORIES),
+                "run_count": len(RUN_CATEGORIES),
+                "rows": rows,
+                "column_totals": column_totals,
+                "grand_total": sum(column_totals),
+                "can_change": perms.can(request.user, perms.CHANGE, system),
+            },
+            status=status,
+        )
+
+    def post(self, request, pk):
+        system = self._system(request, pk)
+        if not perms.can(request.user, perms.CHANGE, system):
+            raise PermissionDenied(_("この操作を行う権限がありません。"))
+        stage = request.POST.get("stage", CostStage.BUDGET)
+        cells = {}
+        for fy in self._years(request):
+            for cat in CostCategory.values:
+                key = f"c_{fy}_{cat}"
+                if key in request.POST:
+                    cells[(fy, cat)] = request.POST[key].strip()
+        try:
+            counts = services.cost_grid_save(
+                user=request.user,
+                system=system,
+                stage=stage,
+                cells=cells,
+                unit=request.POST.get("unit", "円"),
+                reason=request.POST.get("change_reason", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            errors = {k: v[0] for k, v in exc.fields.items()}
+            return self.get(request, pk, errors=errors, submitted=request.POST, status=400)
+        messages.success(
+            request,
+            _("経費を保存しました（追加%(created)s件・変更%(updated)s件・削除%(deleted)s件）。") % counts,
+        )
+        return redirect(reverse("ledger:system_costs", args=[system.pk]) + f"?stage={stage}")
+
+
+class ServerListView(ObjectListView):
+    model = Server
+    table = SERVER_TABLE
+    filterset_class = ServerFilterSet
+    title = gettext_lazy("サーバ・機器")
+
+
+class ServerDetailView(ObjectDetailView):
+    model = Server
+    fields = (
+        "name",
+        "kind",
+        "host",
+        "segment",
+        "vcpu",
+        "memory_gib",
+        "storage_gib",
+        "cpu_avg_pct",
+        "cpu_peak_pct",
+        "mem_avg_pct",
+        "mem_peak_pct",
+        "power_w",
+        "location",
+        "maintenance_end",
+        "redundancy_group",
+        "systems",
+    )
+
+
+class ServerEditView(ObjectEditView):
+    model = Server
+    form_class = ServerForm
+
+
+class ServerDeleteView(ObjectDeleteView):
+    model = Server
+
+
+class ServerHistoryView(ObjectHistoryView):
+    model = Server
+
+
+class ComponentEditView(ObjectEditView):
+    model = Component
+    form_class = ComponentForm
+
+
+class ComponentDeleteView(ObjectDeleteView):
+    model = Component
+
+    def get_success_url(self, obj) -> str:
+        return reverse("ledger:system_detail", args=[obj.system_id]) + "?tab=components"
+
+
+class ContractListView(ObjectListView):
+    model = Contract
+    table = CONTRACT_TABLE
+    filterset_class = ContractFilterSet
+    title = gettext_lazy("契約")
+
+
+class ContractDetailView(ObjectDetailView):
+    model = Contract
+    fields = (
+        "number",
+        "title",
+        "vendor",
+        "procurement_method",
+        "fiscal_year",
+        "start",
+        "end",
+        "amount",
+        "systems",
+    )
+
+
+class ContractEditView(ObjectEditView):
+    model = Contract
+    form_class = ContractForm
+
+
+class ContractHistoryView(ObjectHistoryView):
+    model = Contract
