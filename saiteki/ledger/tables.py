@@ -18,8 +18,16 @@ SYSTEM_TABLE = Table(
     columns=[
         Column("number", _("システム番号"), link=True),
         Column("name", _("システム名"), link=True),
-        Column("bureau", _("部局"), accessor=_bureau, order_by="owning_division__parent__sort_order", default=False),
-        Column("division", _("所管所属"), accessor="owning_division.name", order_by="owning_division__sort_order"),
+        Column(
+            "bureau",
+            _("部局"),
+            accessor=_bureau,
+            order_by="owning_division__parent__sort_order",
+            default=False,
+        ),
+        Column(
+            "division", _("所管所属"), accessor="owning_division.name", order_by="owning_division__sort_order"
+        ),
         Column("status", _("状態"), kind="choice"),
         Column("hosting_form", _("稼働形態"), kind="choice"),
         Column("segments", _("ネットワーク区分"), accessor="segment_labels", order_by=False),

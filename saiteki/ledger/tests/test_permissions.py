@@ -1,0 +1,181 @@
+"""Permission matrix for ledger objects: pages, API, export (SPEC §1). A system owner of one division can
+neither see the edit form of nor PATCH a system of another division."""
+
+import pytest
+from django.urls import reverse
+
+from saiteki.ledger.models import Cost, Server, System
+from saiteki.ledger.tests.factories import make_cost, make_server, make_system
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["admin", "owner", "advisor", "viewer", "auditor", "none"]
+
+
+@pytest.fixture
+def ledger(orgs):
+    own = make_system(orgs["税務課"], name="県税総合システム")
+    other = make_system(orgs["県立図書館"], name="図書館業務システム")
+    return {
+        "own": own,
+        "other": other,
+        "own_server": make_server([own]),
+        "other_server": make_server([other]),
+        "own_cost": make_cost(own),
+        "other_cost": make_cost(other),
+    }
+
+
+PAGES = {
+    # name: (url builder, expected status per role in ROLES order)
+    "list": (lambda d: reverse("ledger:system_list"), [200, 200, 200, 200, 200, 403]),
+    "detail own": (lambda d: d["own"].get_absolute_url(), [200, 200, 200, 200, 200, 404]),
+    "detail other": (lambda d: d["other"].get_absolute_url(), [200, 404, 200, 200, 200, 404]),
+    "edit own": (lambda d: reverse("ledger:system_edit", args=[d["own"].pk]), [200, 200, 403, 403, 403, 404]),
+    "edit other": (
+        lambda d: reverse("ledger:system_edit", args=[d["other"].pk]),
+        [200, 404, 403, 403, 403, 404],
+    ),
+    "add": (lambda d: reverse("ledger:system_add"), [200, 200, 403, 403, 403, 403]),
+    "history own": (
+        lambda d: reverse("ledger:system_history", args=[d["own"].pk]),
+        [200, 200, 200, 403, 200, 404],
+    ),
+    "costs other": (
+        lambda d: reverse("ledger:system_costs", args=[d["other"].pk]),
+        [200, 404, 200, 200, 200, 404],
+    ),
+    "export": (lambda d: reverse("ledger:system_list") + "?export=xlsx", [200, 200, 200, 403, 200, 403]),
+    "server edit other": (
+        lambda d: reverse("ledger:server_edit", args=[d["other_server"].pk]),
+        [200, 404, 403, 403, 403, 404],
+    ),
+    "server list": (lambda d: reverse("ledger:server_list"), [200, 200, 200, 200, 200, 403]),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_matrix(client, role_users, ledger, name):
+    url_of, expected = PAGES[name]
+    got = []
+    for role in ROLES:
+        client.force_login(role_users[role])
+        got.append(client.get(url_of(ledger)).status_code)
+    assert got == expected
+
+
+def test_owner_list_and_export_show_only_own_division(client, role_users, ledger):
+    client.force_login(role_users["owner"])
+    page = client.get(reverse("ledger:system_list")).content.decode()
+    assert "県税総合システム" in page and "図書館業務システム" not in page
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(client.get(reverse("ledger:system_list") + "?export=xlsx").content))
+    names = [row[1] for row in wb.active.iter_rows(min_row=2, values_only=True)]
+    assert names == ["県税総合システム"]
+
+
+def _api(client, method, url, data=None):
+    return (
+        getattr(client, method)(url, data, format="json")
+        if data is not None
+        else getattr(client, method)(url)
+    )
+
+
+def test_api_matrix(api_client, role_users, ledger, orgs):
+    base = "/api/v1/ledger/systems/"
+    own, other = ledger["own"], ledger["other"]
+    expected = {
+        # role: (list count, GET other, PATCH own, PATCH other, POST own division, POST other division)
+        "admin": (2, 200, 200, 200, 201, 201),
+        "owner": (1, 404, 200, 404, 201, 400),
+        "advisor": (2, 200, 403, 403, 403, 403),
+        "viewer": (2, 200, 403, 403, 403, 403),
+        "auditor": (2, 200, 403, 403, 403, 403),
+        "none": (None, 403, 403, 403, 403, 403),
+    }
+    counts = {}
+    for role in expected:  # before any writes, so every role sees the same two systems
+        api_client.force_authenticate(role_users[role])
+        listing = api_client.get(base)
+        counts[role] = listing.json()["count"] if listing.status_code == 200 else None
+    for i, (role, exp) in enumerate(expected.items()):
+        api_client.force_authenticate(role_users[role])
+        got = (
+            counts[role],
+            api_client.get(f"{base}{other.pk}/").status_code,
+            api_client.patch(f"{base}{own.pk}/", {"notes": f"{role}"}, format="json").status_code,
+            api_client.patch(f"{base}{other.pk}/", {"notes": f"{role}"}, format="json").status_code,
+            api_client.post(
+                base, {"number": f"N{i}a", "name": "新", "owning_division": orgs["税務課"].pk}, format="json"
+            ).status_code,
+            api_client.post(
+                base,
+                {"number": f"N{i}b", "name": "新", "owning_division": orgs["県立図書館"].pk},
+                format="json",
+            ).status_code,
+        )
+        assert got == exp, role
+    other.refresh_from_db()
+    assert other.notes == "admin"  # only the admin's PATCH of another division's system went through
+
+
+def test_owner_cannot_move_a_system_to_another_division(api_client, role_users, ledger, orgs):
+    api_client.force_authenticate(role_users["owner"])
+    r = api_client.patch(
+        f"/api/v1/ledger/systems/{ledger['own'].pk}/",
+        {"owning_division": orgs["県立図書館"].pk},
+        format="json",
+    )
+    assert r.status_code == 400 and "owning_division" in r.json()["error"]["fields"]
+    ledger["own"].refresh_from_db()
+    assert ledger["own"].owning_division == orgs["税務課"]
+
+
+def test_owner_scope_of_child_objects(api_client, role_users, ledger):
+    api_client.force_authenticate(role_users["owner"])
+    servers = api_client.get("/api/v1/ledger/servers/").json()
+    costs = api_client.get("/api/v1/ledger/costs/").json()
+    assert [s["id"] for s in servers["results"]] == [ledger["own_server"].pk]
+    assert [c["id"] for c in costs["results"]] == [ledger["own_cost"].pk]
+    assert (
+        api_client.patch(
+            f"/api/v1/ledger/costs/{ledger['other_cost'].pk}/", {"amount": 1}, format="json"
+        ).status_code
+        == 404
+    )
+    r = api_client.post(
+        "/api/v1/ledger/costs/",
+        {
+            "system": ledger["other"].pk,
+            "fiscal_year": 2027,
+            "category": "other",
+            "stage": "budget",
+            "amount": 5,
+        },
+        format="json",
+    )
+    assert r.status_code == 400
+    assert Cost.objects.count() == 2 and Server.objects.count() == 2
+
+
+def test_owner_edit_form_offers_only_own_division(client, role_users, ledger, orgs):
+    client.force_login(role_users["owner"])
+    page = client.get(reverse("ledger:system_edit", args=[ledger["own"].pk])).content.decode()
+    assert "税務課" in page and "県立図書館" not in page
+    data = {
+        "number": ledger["own"].number,
+        "name": "乗っ取り",
+        "owning_division": orgs["県立図書館"].pk,
+        "status": "operating",
+        "hosting_form": "onprem",
+        "confidentiality": 2,
+        "integrity": 2,
+        "availability": 2,
+        "version": ledger["own"].version,
+    }
+    assert client.post(reverse("ledger:system_edit", args=[ledger["own"].pk]), data).status_code == 400
+    assert System.objects.get(pk=ledger["own"].pk).name == "県税総合システム"
