@@ -6,12 +6,15 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from saiteki.accounts import permissions as perms
+from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError
+from saiteki.core.models import AuditEvent
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
     ObjectDetailView,
@@ -29,6 +32,17 @@ from .services import assignment_set
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view, plus the security audit record of the change."""
+
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_event_record(kind=AuditEvent.Kind.PASSWORD_CHANGE, request=self.request, user=self.request.user)
+        return response
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):
