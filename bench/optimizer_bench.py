@@ -140,7 +140,9 @@ def _pct(xs: list[bool]) -> float:
     return round(100.0 * sum(xs) / len(xs), 2) if xs else 0.0
 
 
-def _fig(name: str, value: float, unit: str, reference: float | None = None, reference_name: str | None = None) -> dict[str, Any]:
+def _fig(
+    name: str, value: float, unit: str, reference: float | None = None, reference_name: str | None = None
+) -> dict[str, Any]:
     d: dict[str, Any] = {"name": name, "value": float(value), "unit": unit}
     if reference is not None:
         d["reference"] = float(reference)
@@ -159,8 +161,17 @@ def summarise(suite: str, rows: list[dict[str, Any]], time_limit: float) -> list
         ratios = [r["bins"] / r["optimum"] for r in proven]
         ffd_ratios = [r["ffd_bins"] / r["optimum"] for r in proven]
         ref = {"bpp": (95.0, "target"), "vbp": (75.0, "target (best published heuristic 69.0%)")}.get(suite)
-        figs.append(_fig(f"{suite}_at_optimum", _pct([r["bins"] == r["optimum"] for r in proven]), "%", *(ref or (None, None))))
-        figs.append(_fig(f"{suite}_ffd_at_optimum", _pct([r["ffd_bins"] == r["optimum"] for r in proven]), "%"))
+        figs.append(
+            _fig(
+                f"{suite}_at_optimum",
+                _pct([r["bins"] == r["optimum"] for r in proven]),
+                "%",
+                *(ref or (None, None)),
+            )
+        )
+        figs.append(
+            _fig(f"{suite}_ffd_at_optimum", _pct([r["ffd_bins"] == r["optimum"] for r in proven]), "%")
+        )
         figs.append(
             _fig(
                 f"{suite}_mean_ratio",
@@ -172,13 +183,25 @@ def summarise(suite: str, rows: list[dict[str, Any]], time_limit: float) -> list
         figs.append(_fig(f"{suite}_max_ratio", round(float(np.max(ratios)), 5), "bins/optimum"))
         figs.append(_fig(f"{suite}_ffd_mean_ratio", round(float(np.mean(ffd_ratios)), 5), "bins/optimum"))
         figs.append(_fig(f"{suite}_proven_instances", len(proven), "count"))
-    figs.append(_fig(f"{suite}_proven_optimal_by_own_bound", _pct([bool(r["proven_optimal"]) for r in rows]), "%"))
+    figs.append(
+        _fig(f"{suite}_proven_optimal_by_own_bound", _pct([bool(r["proven_optimal"]) for r in rows]), "%")
+    )
     figs.append(_fig(f"{suite}_better_than_ffd", _pct([r["bins"] < r["ffd_bins"] for r in rows]), "%"))
     figs.append(_fig(f"{suite}_equal_to_ffd", _pct([r["bins"] == r["ffd_bins"] for r in rows]), "%"))
-    figs.append(_fig(f"{suite}_worse_than_ffd", _pct([r["bins"] > r["ffd_bins"] for r in rows]), "%", 0.0, "must be 0"))
+    figs.append(
+        _fig(
+            f"{suite}_worse_than_ffd", _pct([r["bins"] > r["ffd_bins"] for r in rows]), "%", 0.0, "must be 0"
+        )
+    )
     open_rows = [r for r in rows if r["optimum"] == "" and r["reference_ub"] != ""]
     if open_rows:
-        figs.append(_fig(f"{suite}_open_mean_ratio_to_best_known", round(float(np.mean([r["bins"] / r["reference_ub"] for r in open_rows])), 5), "bins/best known"))
+        figs.append(
+            _fig(
+                f"{suite}_open_mean_ratio_to_best_known",
+                round(float(np.mean([r["bins"] / r["reference_ub"] for r in open_rows])), 5),
+                "bins/best known",
+            )
+        )
     secs = np.array([r["seconds"] for r in rows]) if rows else np.zeros(1)
     figs.append(_fig(f"{suite}_seconds_p50", round(float(np.percentile(secs, 50)), 3), "s"))
     figs.append(_fig(f"{suite}_seconds_p95", round(float(np.percentile(secs, 95)), 3), "s"))
@@ -311,13 +334,23 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             for r in rows:
                 figs.append(_fig(f"scaling_{r['n']}_ratio", r["ratio"], "hosts/optimum", 1.02, "target"))
                 figs.append(_fig(f"scaling_{r['n']}_seconds", r["seconds"], "s", 60.0, "target"))
-                figs.append(_fig(f"scaling_{r['n']}_ffd_ratio", round(r["ffd_hosts"] / r["optimum"], 5), "hosts/optimum"))
+                figs.append(
+                    _fig(
+                        f"scaling_{r['n']}_ffd_ratio",
+                        round(r["ffd_hosts"] / r["optimum"], 5),
+                        "hosts/optimum",
+                    )
+                )
     # Merge with figures of suites not run this time, so partial runs do not erase earlier results.
     path = out / "optimizer.json"
     old: list[dict[str, Any]] = []
     if path.exists():
         try:
-            old = [f for f in json.loads(path.read_text()) if not any(f["name"].startswith(s + "_") for s in suites)]
+            old = [
+                f
+                for f in json.loads(path.read_text())
+                if not any(f["name"].startswith(s + "_") for s in suites)
+            ]
         except (ValueError, KeyError, TypeError):
             old = []
     out.mkdir(parents=True, exist_ok=True)

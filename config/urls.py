@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("saiteki.core.urls")),
     path("accounts/", include("saiteki.accounts.urls")),
     path("ledger/", include("saiteki.ledger.urls")),
+    path("consolidation/", include("saiteki.consolidation.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("saiteki.core.api.urls")),

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "saiteki.core",
     "saiteki.accounts",
     "saiteki.ledger",
+    "saiteki.consolidation",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per shared choice set (fields and filters reuse them).
+    "ENUM_NAME_OVERRIDES": {
+        "HostingFormEnum": "saiteki.ledger.choices.HostingForm",
+        "NetworkSegmentEnum": "saiteki.ledger.choices.NetworkSegment",
+        "ClassificationLevelEnum": "saiteki.ledger.choices.ClassificationLevel",
+    },
 }
 
 TASKS = {

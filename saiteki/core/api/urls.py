@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from saiteki.accounts.api.views import MeView, OrganizationViewSet, TokenCreateView
+from saiteki.consolidation.api import views as consolidation
 from saiteki.ledger.api import views as ledger
 
 router = DefaultRouter()
@@ -15,6 +16,9 @@ router.register("ledger/contracts", ledger.ContractViewSet, basename="contract")
 router.register("ledger/costs", ledger.CostViewSet, basename="cost")
 router.register("ledger/vendors", ledger.VendorViewSet, basename="vendor")
 router.register("ledger/municipalities", ledger.MunicipalityViewSet, basename="municipality")
+router.register("consolidation/host-models", consolidation.HostModelViewSet, basename="hostmodel")
+router.register("consolidation/scenarios", consolidation.ScenarioViewSet, basename="scenario")
+router.register("consolidation/runs", consolidation.ScenarioRunViewSet, basename="scenariorun")
 
 urlpatterns = [
     path("auth/token/", TokenCreateView.as_view(), name="api-token"),

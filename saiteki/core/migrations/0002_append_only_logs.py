@@ -3,7 +3,11 @@ the audit log. The ORM already refuses; this also stops a stray script or a futu
 
 PostgreSQL (production) refuses UPDATE and DELETE of single rows; TRUNCATE, an owner-only maintenance
 operation, stays possible (test databases are emptied that way). SQLite (one-person trials) refuses
-UPDATE only, because Django empties SQLite test databases with DELETE."""
+UPDATE only, because Django empties SQLite test databases with DELETE.
+
+Beware: on SQLite, Django rebuilds a table for most AlterField operations and the rebuild drops its
+triggers. A later migration that alters these tables must re-create the trigger
+(test_database_refuses_raw_updates_of_history fails if it is lost)."""
 
 from django.db import migrations
 

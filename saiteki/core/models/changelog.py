@@ -81,6 +81,39 @@ class ObjectChange(models.Model):
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
+    def diff_display(self) -> list[tuple[str, str, str]]:
+        """The diff as people read it: the field's Japanese name, choice labels, ○/－ for yes/no.
+
+        Related objects stay as ids (「#12」): resolving them would cost a query per field and the
+        object may since have been deleted; the raw values remain in the JSON for auditors.
+        """
+        model = self.content_type.model_class()
+        rows = []
+        for name, before, after in self.diff():
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except Exception:  # noqa: BLE001 - a field removed since the change was recorded
+                    field = None
+            label = str(field.verbose_name) if field is not None else name
+            rows.append((label, _show(field, before), _show(field, after)))
+        return rows
+
+
+def _show(field, value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "○" if value else "－"
+    if isinstance(value, list):
+        return "、".join(f"#{v}" for v in value) if value else "（なし）"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field is not None and field.is_relation:
+        return f"#{value}"
+    return str(value)
+
 
 class ObjectChangeLink(models.Model):
     """Links a change to the objects whose history should also show it (e.g. a server's systems).

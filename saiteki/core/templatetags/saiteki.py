@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -60,7 +61,7 @@ def num(value) -> str:
     """Thousands separators for plain numbers (counts, GiB)."""
     if value in (None, ""):
         return ""
-    if isinstance(value, float):
+    if isinstance(value, float | Decimal) and value != int(value):
         return f"{value:,.1f}"
     try:
         return f"{int(value):,}"

@@ -96,7 +96,11 @@ def test_password_change_is_audited(client, role_users):
     client.force_login(role_users["advisor"])
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": "pw-test-12345", "new_password1": "Kensei-2026-abc", "new_password2": "Kensei-2026-abc"},
+        {
+            "old_password": "pw-test-12345",
+            "new_password1": "Kensei-2026-abc",
+            "new_password2": "Kensei-2026-abc",
+        },
     )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(kind="password_change", actor_username="t-advisor").exists()
