@@ -10,6 +10,7 @@ from saiteki.accounts.choices import OrganizationKind, Role
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.accounts.models import Organization
 from saiteki.core.forms import SaitekiModelForm
+from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Server, System
 
 
@@ -87,24 +88,7 @@ def keep_hidden_systems(form, systems):
 class ServerForm(SaitekiModelForm):
     class Meta:
         model = Server
-        fields = [
-            "name",
-            "kind",
-            "host",
-            "segment",
-            "vcpu",
-            "memory_gib",
-            "storage_gib",
-            "cpu_avg_pct",
-            "cpu_peak_pct",
-            "mem_avg_pct",
-            "mem_peak_pct",
-            "power_w",
-            "location",
-            "maintenance_end",
-            "redundancy_group",
-            "systems",
-        ]
+        fields = SERVER_FIELDS
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -121,7 +105,7 @@ class ServerForm(SaitekiModelForm):
 class ComponentForm(SaitekiModelForm):
     class Meta:
         model = Component
-        fields = ["system", "server", "product", "edition", "product_version"]
+        fields = COMPONENT_FIELDS
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -133,17 +117,7 @@ class ContractForm(SaitekiModelForm):
 
     class Meta:
         model = Contract
-        fields = [
-            "number",
-            "title",
-            "vendor",
-            "procurement_method",
-            "fiscal_year",
-            "start",
-            "end",
-            "amount",
-            "systems",
-        ]
+        fields = CONTRACT_FIELDS
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)

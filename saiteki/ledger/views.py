@@ -26,6 +26,7 @@ from saiteki.core.views.generic import (
 )
 from saiteki.ledger import selectors, services
 from saiteki.ledger.choices import BUILD_CATEGORIES, RUN_CATEGORIES, CostCategory, CostStage
+from saiteki.ledger.fieldsets import CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.filtersets import ContractFilterSet, ServerFilterSet, SystemFilterSet
 from saiteki.ledger.forms import ComponentForm, ContractForm, ServerForm, SystemForm
 from saiteki.ledger.models import Component, Contract, SavedFilter, Server, System
@@ -273,24 +274,7 @@ class ServerListView(ObjectListView):
 
 class ServerDetailView(ObjectDetailView):
     model = Server
-    fields = (
-        "name",
-        "kind",
-        "host",
-        "segment",
-        "vcpu",
-        "memory_gib",
-        "storage_gib",
-        "cpu_avg_pct",
-        "cpu_peak_pct",
-        "mem_avg_pct",
-        "mem_peak_pct",
-        "power_w",
-        "location",
-        "maintenance_end",
-        "redundancy_group",
-        "systems",
-    )
+    fields = SERVER_FIELDS
 
 
 class ServerEditView(ObjectEditView):
@@ -327,17 +311,7 @@ class ContractListView(ObjectListView):
 
 class ContractDetailView(ObjectDetailView):
     model = Contract
-    fields = (
-        "number",
-        "title",
-        "vendor",
-        "procurement_method",
-        "fiscal_year",
-        "start",
-        "end",
-        "amount",
-        "systems",
-    )
+    fields = CONTRACT_FIELDS
 
 
 class ContractEditView(ObjectEditView):

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from saiteki.accounts import permissions as perms
 from saiteki.accounts.choices import Role
+from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
 
 
@@ -87,26 +88,7 @@ class ServerSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Server
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "host",
-            "vcpu",
-            "memory_gib",
-            "storage_gib",
-            "cpu_avg_pct",
-            "cpu_peak_pct",
-            "mem_avg_pct",
-            "mem_peak_pct",
-            "power_w",
-            "location",
-            "maintenance_end",
-            "segment",
-            "redundancy_group",
-            "systems",
-            "version",
-        ]
+        fields = ["id", *SERVER_FIELDS, "version"]
 
 
 class ComponentSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
@@ -114,7 +96,7 @@ class ComponentSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Component
-        fields = ["id", "system", "server", "product", "edition", "product_version", "version"]
+        fields = ["id", *COMPONENT_FIELDS, "version"]
 
 
 class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
@@ -122,19 +104,7 @@ class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Contract
-        fields = [
-            "id",
-            "number",
-            "title",
-            "vendor",
-            "procurement_method",
-            "fiscal_year",
-            "start",
-            "end",
-            "amount",
-            "systems",
-            "version",
-        ]
+        fields = ["id", *CONTRACT_FIELDS, "version"]
 
     def validate(self, attrs):
         start = attrs.get("start", getattr(self.instance, "start", None))
