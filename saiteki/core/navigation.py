@@ -45,6 +45,9 @@ MENU = [
         "label": _("管理"),
         "items": [
             {"label": _("組織"), "url": "accounts:organization_list"},
+            {"label": _("事業者"), "url": "ledger:vendor_list"},
+            {"label": _("市町村"), "url": "ledger:municipality_list"},
+            {"label": _("タグ"), "url": "ledger:tag_list"},
             {"label": _("利用者と役割"), "url": "accounts:user_list", "permission": _role("admin")},
             {"label": _("監査ログ"), "url": "core:audit_log", "permission": _role("admin", "auditor")},
         ],

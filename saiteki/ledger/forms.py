@@ -11,7 +11,7 @@ from saiteki.accounts.forms import FiscalYearField
 from saiteki.accounts.models import Organization
 from saiteki.core.forms import SaitekiModelForm
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
-from saiteki.ledger.models import Component, Contract, Server, System
+from saiteki.ledger.models import Component, Contract, Municipality, Server, System, Tag, Vendor
 
 
 class SystemForm(SaitekiModelForm):
@@ -133,3 +133,21 @@ class ContractForm(SaitekiModelForm):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("契約終了日は契約開始日以降にしてください。"))
         return data
+
+
+class VendorForm(SaitekiModelForm):
+    class Meta:
+        model = Vendor
+        fields = ["name", "corporate_number"]
+
+
+class MunicipalityForm(SaitekiModelForm):
+    class Meta:
+        model = Municipality
+        fields = ["code", "name"]
+
+
+class TagForm(SaitekiModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]

@@ -28,6 +28,32 @@ urlpatterns = [
     path("contracts/<int:pk>/edit/", views.ContractEditView.as_view(), name="contract_edit"),
     path("contracts/<int:pk>/history/", views.ContractHistoryView.as_view(), name="contract_history"),
 ]
+for _prefix, _name, _views in (
+    (
+        "vendors",
+        "vendor",
+        (views.VendorListView, views.VendorDetailView, views.VendorEditView, views.VendorHistoryView),
+    ),
+    (
+        "municipalities",
+        "municipality",
+        (
+            views.MunicipalityListView,
+            views.MunicipalityDetailView,
+            views.MunicipalityEditView,
+            views.MunicipalityHistoryView,
+        ),
+    ),
+    ("tags", "tag", (views.TagListView, views.TagDetailView, views.TagEditView, views.TagHistoryView)),
+):
+    _list, _detail, _edit, _history = _views
+    urlpatterns += [
+        path(f"{_prefix}/", _list.as_view(), name=f"{_name}_list"),
+        path(f"{_prefix}/add/", _edit.as_view(), name=f"{_name}_add"),
+        path(f"{_prefix}/<int:pk>/", _detail.as_view(), name=f"{_name}_detail"),
+        path(f"{_prefix}/<int:pk>/edit/", _edit.as_view(), name=f"{_name}_edit"),
+        path(f"{_prefix}/<int:pk>/history/", _history.as_view(), name=f"{_name}_history"),
+    ]
 
 # Imports/surveys and the cost analysis keep their routes in their own modules.
 urlpatterns += urls_import.urlpatterns + urls_analysis.urlpatterns

@@ -16,6 +16,7 @@ from saiteki.accounts import permissions as perms
 from saiteki.core.errors import ApplicationError
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import JournalEntry
+from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -28,8 +29,16 @@ from saiteki.ledger import selectors, services
 from saiteki.ledger.choices import BUILD_CATEGORIES, RUN_CATEGORIES, CostCategory, CostStage
 from saiteki.ledger.fieldsets import CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.filtersets import ContractFilterSet, ServerFilterSet, SystemFilterSet
-from saiteki.ledger.forms import ComponentForm, ContractForm, ServerForm, SystemForm
-from saiteki.ledger.models import Component, Contract, SavedFilter, Server, System
+from saiteki.ledger.forms import (
+    ComponentForm,
+    ContractForm,
+    MunicipalityForm,
+    ServerForm,
+    SystemForm,
+    TagForm,
+    VendorForm,
+)
+from saiteki.ledger.models import Component, Contract, Municipality, SavedFilter, Server, System, Tag, Vendor
 from saiteki.ledger.tables import CONTRACT_TABLE, SERVER_TABLE, SYSTEM_TABLE
 
 
@@ -321,3 +330,81 @@ class ContractEditView(ObjectEditView):
 
 class ContractHistoryView(ObjectHistoryView):
     model = Contract
+
+
+# Master data (事業者・市町村・タグ): written by IT policy admins, readable by every role.
+VENDOR_TABLE = Table(
+    columns=[
+        Column("name", gettext_lazy("事業者名"), link=True),
+        Column("corporate_number", gettext_lazy("法人番号")),
+    ],
+    default_order="name",
+)
+MUNICIPALITY_TABLE = Table(
+    columns=[
+        Column("code", gettext_lazy("団体コード"), link=True),
+        Column("name", gettext_lazy("市町村名"), link=True),
+    ],
+    default_order="code",
+)
+TAG_TABLE = Table(columns=[Column("name", gettext_lazy("タグ"), link=True)], default_order="name")
+
+
+class VendorListView(ObjectListView):
+    model = Vendor
+    table = VENDOR_TABLE
+    title = gettext_lazy("事業者")
+
+
+class VendorDetailView(ObjectDetailView):
+    model = Vendor
+    fields = ("name", "corporate_number")
+
+
+class VendorEditView(ObjectEditView):
+    model = Vendor
+    form_class = VendorForm
+
+
+class VendorHistoryView(ObjectHistoryView):
+    model = Vendor
+
+
+class MunicipalityListView(ObjectListView):
+    model = Municipality
+    table = MUNICIPALITY_TABLE
+    title = gettext_lazy("市町村")
+
+
+class MunicipalityDetailView(ObjectDetailView):
+    model = Municipality
+    fields = ("code", "name")
+
+
+class MunicipalityEditView(ObjectEditView):
+    model = Municipality
+    form_class = MunicipalityForm
+
+
+class MunicipalityHistoryView(ObjectHistoryView):
+    model = Municipality
+
+
+class TagListView(ObjectListView):
+    model = Tag
+    table = TAG_TABLE
+    title = gettext_lazy("タグ")
+
+
+class TagDetailView(ObjectDetailView):
+    model = Tag
+    fields = ("name",)
+
+
+class TagEditView(ObjectEditView):
+    model = Tag
+    form_class = TagForm
+
+
+class TagHistoryView(ObjectHistoryView):
+    model = Tag

@@ -179,3 +179,18 @@ def test_owner_edit_form_offers_only_own_division(client, role_users, ledger, or
     }
     assert client.post(reverse("ledger:system_edit", args=[ledger["own"].pk]), data).status_code == 400
     assert System.objects.get(pk=ledger["own"].pk).name == "県税総合システム"
+
+
+@pytest.mark.parametrize("prefix", ["vendor", "municipality", "tag"])
+def test_master_data_is_written_by_admins_only(client, role_users, prefix):
+    data = {"vendor": {"name": "株式会社新規"}, "municipality": {"code": "339999", "name": "新市"}, "tag": {"name": "新タグ"}}
+    add = reverse(f"ledger:{prefix}_add")
+    for role in ("owner", "advisor", "viewer", "auditor"):
+        client.force_login(role_users[role])
+        assert client.get(reverse(f"ledger:{prefix}_list")).status_code == 200, role
+        assert client.post(add, data[prefix]).status_code == 403, role
+    client.force_login(role_users["admin"])
+    response = client.post(add, data[prefix])
+    assert response.status_code == 302
+    history = client.get(response["Location"] + "history/").content.decode()
+    assert "作成" in history and "t-admin" in history
