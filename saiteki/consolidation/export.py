@@ -1,0 +1,262 @@
+"""The xlsx of a run: summary, hosts and their machines, savings with formulas, cost breakdown, waves.
+
+Built from the same report as the result page (:func:`selectors.run_report`), one sheet per section,
+Japanese headers, and the same protection against formula injection as every other export (machine
+and system names come from user input).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from saiteki.core.excel import cell_value
+from saiteki.core.fiscal import fiscal_year_label
+
+_HEADER_FONT = Font(bold=True)
+# Same rule as saiteki.core.excel.write_xlsx (which writes one sheet only): text starting like a
+# formula is stored as quoted text so Excel never evaluates it.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+
+
+def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([str(h) for h in headers])
+    for i, header in enumerate(headers, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(50, len(str(header)) * 2 + 4))
+    ws.freeze_panes = "A2"
+    for row in rows:
+        ws.append([cell_value(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_PREFIXES):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def _yes(flag: bool) -> str:
+    return _("はい") if flag else _("いいえ")
+
+
+def run_workbook(report: dict) -> bytes:
+    """All sections of one run's result as an xlsx file (bytes)."""
+    run = report["run"]
+    s = report["settings"]
+    hm = report["host_model"]
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    summary = [
+        (_("シナリオ"), run.scenario.name),
+        (_("実行番号"), run.number),
+        (_("計画開始年度"), fiscal_year_label(s["fiscal_year"])),
+        (_("対象機器数"), run.machine_count),
+        (_("現行の物理台数（按分後）"), float(report["current_units"])),
+        (_("必要ホスト数"), run.hosts_used),
+        (_("下限（これより少ない台数では配置できない）"), run.lower_bound),
+        (_("最適性の証明"), _yes(run.optimal)),
+        (_("単純な先詰め法（FFD）のホスト数（N+1の追加分を除く）"), report.get("ffd_hosts")),
+        (_("すべての規則を満たす"), _yes(run.feasible)),
+        (_("ホストモデル"), hm.get("name")),
+        (_("余裕率(%)"), s["headroom_pct"]),
+        (_("vCPUオーバーコミット比"), s["vcpu_overcommit"]),
+        (_("N+1構成"), _yes(s["n_plus_one"])),
+        (_("乱数シード"), run.seed),
+        (_("計算時間の上限（秒）"), run.time_limit_s),
+        (_("計算時間（秒）"), run.solver_seconds),
+        (_("最適化エンジンの版"), run.optimizer_version),
+    ]
+    _sheet(wb, _("概要"), [_("項目"), _("値")], summary)
+    _sheet(
+        wb,
+        _("規則"),
+        [_("規則"), _("結果"), _("詳細")],
+        [(r["label"], _("満たす") if r["passed"] else _("満たさない"), r["detail"]) for r in report["rules"]],
+    )
+    host_rows = []
+    for h in report["hosts"]:
+        util = {u["dim"]: u["pct"] for u in h["utilisation"]}
+        for m in h["machines"]:
+            host_rows.append(
+                (
+                    h["number"],
+                    h["segment_label"],
+                    m["id"],
+                    m["kind"],
+                    "、".join(f"{x['number']} {x['name']}" for x in m["systems"]),
+                    m["demand"]["vcpu"],
+                    m["demand"]["memory_gib"],
+                    m["demand"]["storage_gib"],
+                    m["current_host"],
+                    util.get("vcpu"),
+                    util.get("memory_gib"),
+                    util.get("storage_gib"),
+                )
+            )
+    _sheet(
+        wb,
+        _("ホスト別配置"),
+        [
+            _("ホスト番号"),
+            _("ネットワーク区分"),
+            _("機器名"),
+            _("種別"),
+            _("システム"),
+            _("vCPU需要"),
+            _("メモリ需要(GiB)"),
+            _("ストレージ需要(GiB)"),
+            _("現行ホスト"),
+            _("ホストのvCPU使用率(%)"),
+            _("ホストのメモリ使用率(%)"),
+            _("ホストのストレージ使用率(%)"),
+        ],
+        host_rows,
+    )
+    if report.get("savings"):
+        rows = []
+        for line in report["savings_lines"]:
+            for side, figs in ((_("現行"), line["current"]), (_("集約後"), line["new"])):
+                for f in figs:
+                    rows.append((line["label"], side, f["label"], f["formula"], f["amount"]))
+            rows.append((line["label"], _("差額（削減額）"), "", "", line["saving"]))
+        sv = report["savings"]
+        rows.append((_("合計"), _("現行"), "", "", sv["current_total"]))
+        rows.append((_("合計"), _("集約後"), "", "", sv["new_total"]))
+        rows.append((_("合計"), _("差額（削減額）"), "", "", sv["saving"]))
+        rows.append(
+            (_("電力量(kWh)"), _("現行"), "", report["energy"]["current"], sv["energy"]["current"]["amount"])
+        )
+        rows.append(
+            (_("電力量(kWh)"), _("集約後"), "", report["energy"]["new"], sv["energy"]["new"]["amount"])
+        )
+        rows.append(
+            (_("CO2排出量(t)"), _("現行"), "", report["co2"]["current"], sv["co2"]["current"]["amount"])
+        )
+        rows.append((_("CO2排出量(t)"), _("集約後"), "", report["co2"]["new"], sv["co2"]["new"]["amount"]))
+        _sheet(
+            wb,
+            _("削減効果"),
+            [
+                _("区分"),
+                _("現行／集約後"),
+                _("内訳"),
+                _("計算式"),
+                _("金額・数量（%(n)d年間）") % {"n": sv["years"]},
+            ],
+            rows,
+        )
+        cost_rows = [
+            (
+                r["number"],
+                r["name"],
+                r["hw_lease"],
+                r["hw_maintenance"],
+                r["selected"],
+                r["total"],
+                r["share"],
+                r["allocated_lease"],
+                r["allocated_maintenance"],
+            )
+            for r in report["cost_rows"]
+        ]
+        hidden = report.get("cost_hidden")
+        if hidden:
+            cost_rows.append(
+                (
+                    "",
+                    _("閲覧権限のない所属のシステム（%(n)d件）") % {"n": hidden["count"]},
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    hidden["allocated_lease"],
+                    hidden["allocated_maintenance"],
+                )
+            )
+        _sheet(
+            wb,
+            _("現行経費の内訳"),
+            [
+                _("システム番号"),
+                _("システム名"),
+                _("ハードウェア賃借（年額）"),
+                _("ハードウェア保守（年額）"),
+                _("対象機器数"),
+                _("全機器数"),
+                _("按分率"),
+                _("按分後の賃借"),
+                _("按分後の保守"),
+            ],
+            cost_rows,
+        )
+    if report.get("waves"):
+        _sheet(
+            wb,
+            _("移行計画（年度別）"),
+            [
+                _("年度"),
+                _("移行するシステム数"),
+                _("移行する機器数"),
+                _("vCPU需要"),
+                _("メモリ需要(GiB)"),
+                _("追加するホスト数"),
+                _("追加するコア数"),
+                _("追加するメモリ(GiB)"),
+                _("追加するストレージ(GiB)"),
+                _("ホスト数（累計）"),
+            ],
+            [
+                (
+                    r["label"],
+                    r["systems"],
+                    r["machines"],
+                    r["vcpu"],
+                    r["memory_gib"],
+                    r["hosts_added"],
+                    r["cores_added"],
+                    r["memory_added"],
+                    r["storage_added"],
+                    r["hosts_total"],
+                )
+                for r in report["wave_rows"]
+            ],
+        )
+        _sheet(
+            wb,
+            _("移行計画（システム別）"),
+            [
+                _("システム番号"),
+                _("システム名"),
+                _("移行年度"),
+                _("理由"),
+                _("期限"),
+                _("根拠"),
+                _("機器"),
+                _("移行先ホスト"),
+            ],
+            [
+                (
+                    x["number"],
+                    x["name"],
+                    x["fy_label"],
+                    x["trigger_label"] + (_("（期限超過）") if x["overdue"] else ""),
+                    x["date"],
+                    x["detail"],
+                    "、".join(x["machines"]),
+                    "、".join(str(n) for n in x["host_numbers"]),
+                )
+                for x in report["wave_systems"]
+            ],
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

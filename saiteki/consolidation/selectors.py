@@ -1,0 +1,285 @@
+"""Reads of the consolidation planner: lists, a scenario's selection preview, and the result report
+(hosts, rules, savings, waves) that the result page and the xlsx export both render.
+
+The report is assembled once here so the page and the spreadsheet cannot disagree, and so access
+control stays out of templates: cost rows of systems the user may not see in the ledger are folded
+into one anonymous row (the plan is master data; another division's costs are not).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from saiteki.accounts import permissions as perms
+from saiteki.consolidation import inputs
+from saiteki.consolidation.choices import RunStatus
+from saiteki.consolidation.models import Scenario, ScenarioRun
+from saiteki.consolidation.savings import FIGURE_LABELS, LINE_LABELS, UNIT_LABELS, formula_text
+from saiteki.consolidation.waves import TRIGGER_LABELS
+from saiteki.core.fiscal import fiscal_year_label
+from saiteki.ledger.choices import ServerKind
+from saiteki.ledger.models import System
+
+DIM_LABELS = {
+    "vcpu": gettext_lazy("vCPU"),
+    "memory_gib": gettext_lazy("メモリ(GiB)"),
+    "storage_gib": gettext_lazy("ストレージ(GiB)"),
+}
+RULE_LABELS = {
+    "placed_once": gettext_lazy("すべての機器をちょうど1回ずつ配置"),
+    "capacity": gettext_lazy("容量（余裕率・オーバーコミット適用後）を超えない"),
+    "segment_separation": gettext_lazy("ネットワーク区分の分離（三層分離）"),
+    "anti_affinity": gettext_lazy("冗長化グループを別々のホストに配置"),
+    "affinity": gettext_lazy("同居グループを同じホストに配置"),
+    "pinned": gettext_lazy("固定指定の機器を指定ホストに配置"),
+    "n_plus_one": gettext_lazy("N+1（どの1台が止まっても他のホストで引き受け可能）"),
+}
+
+
+def scenarios_for_list(*, user) -> QuerySet[Scenario]:
+    """Scenarios with their run count and the host count of the latest successful run."""
+    latest = ScenarioRun.objects.filter(scenario=OuterRef("pk"), status=RunStatus.SUCCEEDED).order_by(
+        "-number"
+    )
+    return Scenario.objects.restrict(user, perms.VIEW).annotate(
+        run_count=Count("runs"),
+        latest_hosts=Subquery(latest.values("hosts_used")[:1], output_field=IntegerField()),
+        latest_machines=Subquery(latest.values("machine_count")[:1], output_field=IntegerField()),
+    )
+
+
+def runs_for_scenario(*, scenario: Scenario) -> QuerySet[ScenarioRun]:
+    return scenario.runs.select_related("created_by", "adopted_by").order_by("-number")
+
+
+def scenario_preview(*, scenario: Scenario) -> dict:
+    """What the scenario selects today: machine, system and segment counts (before running it)."""
+    servers = list(
+        inputs.scenario_servers(scenario).select_related("host").prefetch_related("systems").order_by("name")
+    )
+    segments: Counter = Counter()
+    systems: set[int] = set()
+    hosts: set[int] = set()
+    kinds: Counter = Counter()
+    for s in servers:
+        sys_list = list(s.systems.all())
+        systems.update(x.pk for x in sys_list)
+        segments[inputs.segment_label(inputs.effective_segment(s, sys_list))] += 1
+        kinds[str(ServerKind(s.kind).label)] += 1
+        if s.host_id:
+            hosts.add(s.host_id)
+    return {
+        "machines": len(servers),
+        "systems": len(systems),
+        "current_hosts": len(hosts),
+        "segments": sorted(segments.items()),
+        "kinds": sorted(kinds.items()),
+        "sample": [s.name for s in servers[:10]],
+        "cutoff": inputs.maintenance_cutoff(scenario),
+    }
+
+
+def _bar_width(pct: float) -> int:
+    return max(0, min(100, int(round(pct))))
+
+
+def _level(pct: float) -> str:
+    return "bg-danger" if pct > 95 else ("bg-warning" if pct > 80 else "bg-success")
+
+
+def _figure_rows(figs: list[dict]) -> list[dict]:
+    return [
+        {
+            "label": str(FIGURE_LABELS.get(f["key"], f["key"])),
+            "formula": formula_text(f, UNIT_LABELS),
+            "amount": f["amount"],
+        }
+        for f in figs
+    ]
+
+
+def run_report(*, run: ScenarioRun, user) -> dict:
+    """Everything the result page and the export show, from the run's stored JSON (no re-solving)."""
+    settings = run.parameters
+    snapshot = run.snapshot
+    result = run.result or {}
+    machines = {m["id"]: m for m in snapshot.get("machines", [])}
+    systems_meta = snapshot.get("systems", {})
+    visible = set(
+        System.objects.restrict(user, perms.VIEW)
+        .filter(pk__in=[int(k) for k in systems_meta])
+        .values_list("pk", flat=True)
+    )
+
+    def system_refs(ids: list[int]) -> list[dict]:
+        out = []
+        for sid in ids:
+            meta = systems_meta.get(str(sid), {})
+            out.append(
+                {
+                    "id": sid,
+                    "number": meta.get("number", ""),
+                    "name": meta.get("name", ""),
+                    "visible": sid in visible,
+                }
+            )
+        return out
+
+    hosts = []
+    for h in result.get("hosts", []):
+        members = [machines[mid] for mid in h["machines"] if mid in machines]
+        segs = {m["segment"] for m in members}
+        seg = (
+            h.get("segment")
+            if settings.get("segment_separation")
+            else (segs.pop() if len(segs) == 1 else None)
+        )
+        util = []
+        for dim in inputs.DIMENSIONS:
+            pct = round(h["utilisation"].get(dim, 0.0) * 100, 1)
+            load = round(sum(m["demand"][dim] for m in members), 1)
+            util.append(
+                {
+                    "dim": dim,
+                    "label": str(DIM_LABELS[dim]),
+                    "pct": pct,
+                    "width": _bar_width(pct),
+                    "level": _level(pct),
+                    "load": load,
+                    "usable": round(snapshot.get("usable_capacity", {}).get(dim, 0.0), 1),
+                }
+            )
+        hosts.append(
+            {
+                "number": h["index"] + 1,
+                "host_id": h["host_id"],
+                "segment": seg,
+                "segment_label": inputs.segment_label(seg)
+                if (seg or settings.get("segment_separation"))
+                else _("混在可"),
+                "segment_class": f"seg-{seg}" if seg else "",
+                "utilisation": util,
+                "machines": [
+                    {
+                        "id": m["id"],
+                        "kind": str(ServerKind(m["kind"]).label)
+                        if m["kind"] in ServerKind.values
+                        else m["kind"],
+                        "segment_label": inputs.segment_label(m["segment"]),
+                        "systems": system_refs(m["systems"]),
+                        "demand": m["demand"],
+                        "current_host": m.get("current_host") or "",
+                    }
+                    for m in members
+                ],
+            }
+        )
+    rules = [
+        {
+            "rule": r["rule"],
+            "label": str(RULE_LABELS.get(r["rule"], r["rule"])),
+            "passed": r["passed"],
+            "detail": r.get("detail", "") if not r["passed"] else "",
+        }
+        for r in result.get("rules", [])
+    ]
+    units = snapshot.get("units", [])
+    report = {
+        "run": run,
+        "settings": settings,
+        "host_model": settings.get("host_model", {}),
+        "hosts": hosts,
+        "rules": rules,
+        "units": units,
+        "unit_servers": sum(1 for u in units if u["kind"] == "server"),
+        "unit_hosts": sum(1 for u in units if u["kind"] == "host"),
+        "current_units": run.current_units,
+        "ffd_hosts": result.get("ffd_hosts"),
+        "gap_hosts": (run.hosts_used or 0) - (run.lower_bound or 0),
+        "gap": result.get("gap"),
+        "segments": sorted(Counter(inputs.segment_label(m["segment"]) for m in machines.values()).items()),
+        "anti_affinity_groups": len(snapshot.get("anti_affinity", [])),
+    }
+    report.update(_savings_report(run, snapshot, visible))
+    report.update(_waves_report(run, visible))
+    return report
+
+
+def _savings_report(run: ScenarioRun, snapshot: dict, visible: set[int]) -> dict:
+    savings = run.savings
+    if not savings:
+        return {"savings": None}
+    lines = [
+        {
+            "key": line["key"],
+            "label": str(LINE_LABELS.get(line["key"], line["key"])),
+            "current": _figure_rows(line["current"]),
+            "new": _figure_rows(line["new"]),
+            "current_total": line["current_total"],
+            "new_total": line["new_total"],
+            "saving": line["saving"],
+        }
+        for line in savings["lines"]
+    ]
+    costs = snapshot.get("costs", {})
+    rows, hidden = [], {"count": 0, "allocated_lease": 0, "allocated_maintenance": 0}
+    for r in costs.get("rows", []):
+        if r["system_id"] in visible:
+            rows.append(r)
+        else:
+            hidden["count"] += 1
+            hidden["allocated_lease"] += r["allocated_lease"]
+            hidden["allocated_maintenance"] += r["allocated_maintenance"]
+    return {
+        "savings": savings,
+        "savings_lines": lines,
+        "energy": {
+            "current": formula_text(savings["energy"]["current"], UNIT_LABELS),
+            "new": formula_text(savings["energy"]["new"], UNIT_LABELS),
+        },
+        "co2": {
+            "current": formula_text(savings["co2"]["current"], UNIT_LABELS),
+            "new": formula_text(savings["co2"]["new"], UNIT_LABELS),
+        },
+        "cost_basis": costs.get("basis"),
+        "cost_reference_fy": costs.get("reference_fy"),
+        "cost_rows": rows,
+        "cost_hidden": hidden if hidden["count"] else None,
+        "default_servers": costs.get("default_servers", []),
+        "unpriced_vms": costs.get("unpriced_vms", []),
+    }
+
+
+def _waves_report(run: ScenarioRun, visible: set[int]) -> dict:
+    waves = run.waves
+    if not waves:
+        return {"waves": None}
+    rows = [{**r, "label": fiscal_year_label(r["fy"])} for r in waves["rows"]]
+    systems = [
+        {
+            **s,
+            "fy_label": fiscal_year_label(s["fy"]),
+            "trigger_label": str(TRIGGER_LABELS.get(s["trigger"], s["trigger"])),
+            "visible": s["system_id"] in visible,
+            "host_numbers": [k + 1 for k in s["hosts"]],
+        }
+        for s in waves["systems"]
+    ]
+    chart = {
+        "labels": [fiscal_year_label(r["fy"], style="wareki") for r in waves["rows"]],
+        "names": [_("移行するシステム数"), _("追加するホスト数"), _("ホスト数（累計）")],
+        "systems": [r["systems"] for r in waves["rows"]],
+        "hosts_added": [r["hosts_added"] for r in waves["rows"]],
+        "hosts_total": [r["hosts_total"] for r in waves["rows"]],
+    }
+    return {
+        "waves": waves,
+        "wave_rows": rows,
+        "wave_systems": systems,
+        "wave_chart_json": json.dumps(chart, ensure_ascii=False),
+    }

@@ -1,0 +1,283 @@
+"""Planner pages: host model catalogue, scenarios, running a scenario, the result, export, adoption."""
+
+from __future__ import annotations
+
+import urllib.parse
+from decimal import Decimal
+
+from django.contrib import messages
+from django.db.models import ProtectedError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from saiteki.accounts import permissions as perms
+from saiteki.consolidation import selectors, services
+from saiteki.consolidation.export import run_workbook
+from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterSet
+from saiteki.consolidation.forms import HostModelForm, ScenarioForm
+from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
+from saiteki.consolidation.tables import HOSTMODEL_TABLE, SCENARIO_TABLE
+from saiteki.core.audit import audit_event_record
+from saiteki.core.errors import ApplicationError
+from saiteki.core.excel import XLSX_CONTENT_TYPE
+from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.models import AuditEvent
+from saiteki.core.money import format_yen
+from saiteki.core.views.generic import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    require,
+)
+
+
+class ProtectedDeleteView(ObjectDeleteView):
+    """Delete, but explain instead of failing when other records still use the object."""
+
+    protected_message = gettext_lazy("使用中のため削除できません。")
+
+    def post(self, request, pk):
+        try:
+            return super().post(request, pk)
+        except ProtectedError:
+            messages.error(request, self.protected_message)
+            return redirect(self.get_object(request, pk).get_absolute_url())
+
+
+# --- Host models -------------------------------------------------------------------------------------
+
+
+class HostModelListView(ObjectListView):
+    model = HostModel
+    table = HOSTMODEL_TABLE
+    filterset_class = HostModelFilterSet
+    title = gettext_lazy("ホストモデル")
+
+
+class HostModelDetailView(ObjectDetailView):
+    model = HostModel
+    fields = (
+        "name",
+        "product",
+        "cpu_cores",
+        "memory_gib",
+        "storage_gib",
+        "purchase_price",
+        "lease_per_year",
+        "maintenance_per_year",
+        "licence_per_host_per_year",
+        "licence_per_core_per_year",
+        "power_w",
+        "notes",
+    )
+
+    template_name = "consolidation/hostmodel_detail.html"
+
+    yen_fields = frozenset(
+        {
+            "purchase_price",
+            "lease_per_year",
+            "maintenance_per_year",
+            "licence_per_host_per_year",
+            "licence_per_core_per_year",
+        }
+    )
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        shown = []
+        for name, (label, value) in zip(self.fields, context["fields"], strict=True):
+            if name in self.yen_fields:
+                value = format_yen(value)
+            elif isinstance(value, int):
+                value = f"{value:,}"
+            shown.append((label, value))
+        shown.append((_("ライセンス合計（1台・年額）"), format_yen(obj.licence_per_year)))
+        context["fields"] = shown
+        context["scenarios"] = obj.scenarios.order_by("-fiscal_year", "name")
+        return context
+
+
+class HostModelEditView(ObjectEditView):
+    model = HostModel
+    form_class = HostModelForm
+
+
+class HostModelDeleteView(ProtectedDeleteView):
+    model = HostModel
+    protected_message = gettext_lazy("このホストモデルを使うシナリオがあるため削除できません。")
+
+
+class HostModelHistoryView(ObjectHistoryView):
+    model = HostModel
+
+
+# --- Scenarios -----------------------------------------------------------------------------------------
+
+
+class ScenarioListView(ObjectListView):
+    model = Scenario
+    table = SCENARIO_TABLE
+    filterset_class = ScenarioFilterSet
+    title = gettext_lazy("集約シナリオ")
+
+    def get_queryset(self, request):
+        return selectors.scenarios_for_list(user=request.user)
+
+
+class ScenarioDetailView(ObjectDetailView):
+    """The scenario: its settings, what it selects in the ledger today, its runs and the run button."""
+
+    model = Scenario
+    template_name = "consolidation/scenario_detail.html"
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        form = ScenarioForm(instance=obj, user=request.user)
+        context.update(
+            {
+                "sections": [
+                    (title, [(f.label, _display(obj, f.name)) for f in fields if f.name != "description"])
+                    for title, fields in form.sections()
+                ],
+                "preview": selectors.scenario_preview(scenario=obj),
+                "runs": selectors.runs_for_scenario(scenario=obj)[:50],
+                "can_run": perms.can(request.user, perms.ADD, ScenarioRun),
+            }
+        )
+        return context
+
+
+_YEN_FIELDS = {
+    "current_hw_per_server_year",
+    "current_maintenance_per_server_year",
+    "current_licence_per_server_year",
+    "migration_cost_per_machine",
+}
+
+
+def _display(obj, name):
+    """A scenario field as shown on its page: choices by label, 年度 as 和暦（西暦）, yen with separators."""
+    field = obj._meta.get_field(name)
+    value = getattr(obj, name)
+    if name in _YEN_FIELDS:
+        return format_yen(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if field.choices:
+        return getattr(obj, f"get_{name}_display")()
+    if name == "fiscal_year":
+        return fiscal_year_label(value)
+    if isinstance(value, bool):
+        return _("する") if value else _("しない")
+    return value if value is not None else ""
+
+
+class ScenarioEditView(ObjectEditView):
+    model = Scenario
+    form_class = ScenarioForm
+    template_name = "consolidation/scenario_edit.html"
+
+
+class ScenarioDeleteView(ProtectedDeleteView):
+    model = Scenario
+    protected_message = gettext_lazy("計算結果があるシナリオは削除できません（計算の記録は残します）。")
+
+
+class ScenarioHistoryView(ObjectHistoryView):
+    model = Scenario
+
+
+class ScenarioRunStartView(View):
+    """POST: take the ledger snapshot, queue the run, show its progress."""
+
+    def post(self, request, pk):
+        scenario = get_object_or_404(Scenario.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.ADD, ScenarioRun)
+        try:
+            run = services.scenario_run_start(scenario=scenario, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            return redirect(scenario.get_absolute_url())
+        messages.success(request, _("集約計算を開始しました。この画面を閉じても計算は続きます。"))
+        return redirect(run.get_absolute_url())
+
+
+# --- Runs --------------------------------------------------------------------------------------------------
+
+
+def _run(request, pk) -> ScenarioRun:
+    return get_object_or_404(
+        ScenarioRun.objects.restrict(request.user, perms.VIEW).select_related(
+            "scenario", "job", "created_by", "adopted_by"
+        ),
+        pk=pk,
+    )
+
+
+class RunDetailView(View):
+    """The result page; while the run is queued or running, its progress bar (the job's)."""
+
+    def get(self, request, pk):
+        run = _run(request, pk)
+        context = {
+            "title": str(run),
+            "run": run,
+            "scenario": run.scenario,
+            "job": run.job,
+            "can_follow_job": run.job is not None
+            and (run.job.created_by_id == request.user.pk or perms.role_of(request.user) == "admin"),
+            "can_export": perms.role_allows(request.user, perms.EXPORT, ScenarioRun),
+            "can_adopt": perms.can(request.user, perms.CHANGE, run)
+            and run.status == "succeeded"
+            and run.feasible
+            and run.adopted_at is None
+            and not run.scenario.runs.filter(adopted_at__isnull=False).exists(),
+        }
+        if run.status == "succeeded":
+            context.update(selectors.run_report(run=run, user=request.user))
+        return render(request, "consolidation/run_detail.html", context)
+
+
+class RunExportView(View):
+    def get(self, request, pk):
+        run = _run(request, pk)
+        require(request.user, perms.EXPORT, run)
+        if run.status != "succeeded":
+            messages.error(request, _("計算が完了していないため出力できません。"))
+            return redirect(run.get_absolute_url())
+        data = run_workbook(selectors.run_report(run=run, user=request.user))
+        audit_event_record(
+            kind=AuditEvent.Kind.EXPORT,
+            request=request,
+            obj=run,
+            detail={"format": "xlsx", "what": "consolidation_run"},
+        )
+        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+        filename = urllib.parse.quote(
+            _("サーバ集約計画_%(name)s_第%(n)d回.xlsx") % {"name": run.scenario.name, "n": run.number}
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+
+
+class RunAdoptView(View):
+    def post(self, request, pk):
+        run = _run(request, pk)
+        require(request.user, perms.CHANGE, run)
+        try:
+            count = services.scenario_run_adopt(
+                run=run, user=request.user, reason=request.POST.get("change_reason", "").strip()
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request, _("計画を採用し、%(n)d件のシステムのカルテに提案を記録しました。") % {"n": count}
+            )
+        return redirect(run.get_absolute_url())
