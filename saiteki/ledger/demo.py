@@ -69,13 +69,13 @@ DB_CHOICES = [
 
 
 def recurring_factor(fy: int, rng: random.Random) -> float:
-    """1.0 in FY2008 falling linearly to 0.70 in FY2014, then level (±2%)."""
+    """1.0 in FY2008 falling linearly to 0.695 in FY2014 (the plan's −30% met), then level (±2%)."""
     if fy <= BASELINE_FY:
         base = 1.0
     elif fy <= 2014:
-        base = 1.0 - 0.30 * (fy - BASELINE_FY) / (2014 - BASELINE_FY)
+        base = 1.0 - 0.305 * (fy - BASELINE_FY) / (2014 - BASELINE_FY)
     else:
-        base = 0.70
+        base = 0.695
     return base * rng.uniform(0.98, 1.02)
 
 
