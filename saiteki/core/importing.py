@@ -46,7 +46,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +58,7 @@ from saiteki.core.money import format_yen, parse_yen
 __all__ = [
     "AmountUnit",
     "BlankPolicy",
+    "ChoiceMap",
     "Column",
     "ErrorList",
     "ImportFile",
@@ -180,7 +181,22 @@ class Column:
     read_only: bool = False
 
     def headers(self) -> list[str]:
-        return [normalize_header(self.label), *(normalize_header(a) for a in self.aliases)]
+        """Every header text that means this column, in every UI language: a list exported from the
+        English screen has English headers and must import back just the same."""
+        return [*in_all_languages(self.label), *(h for a in self.aliases for h in in_all_languages(a))]
+
+
+def in_all_languages(text: Any, normalize: Callable[[Any], str] = normalize_header) -> list[str]:
+    """A (lazy) label as it reads in each configured language, normalised; plain strings once."""
+    if isinstance(text, str):
+        return [normalize(text)]
+    out = []
+    for code, _name in getattr(settings, "LANGUAGES", [("ja", "")]):
+        with translation.override(code):
+            value = normalize(str(text))
+        if value not in out:
+            out.append(value)
+    return out
 
 
 @dataclass(frozen=True)
@@ -232,7 +248,10 @@ class BoundSheet:
 
     def header(self, key: str) -> str:
         """The header text to name in an error for this column (as the user wrote it)."""
-        return self.headers.get(key) or str(self.spec.column(key).label)
+        if key in self.headers:
+            return self.headers[key]
+        column = next((c for c in self.spec.columns if c.key == key), None)
+        return str(column.label) if column is not None else key
 
 
 @dataclass
@@ -626,6 +645,10 @@ _FALSE = {
 _LIST_SEPARATORS = re.compile(r"[、,，;；/／\n]+")
 
 
+_TRUE_NORM = frozenset(re.sub(r"\s+", "", unicodedata.normalize("NFKC", t)).casefold() for t in _TRUE)
+_FALSE_NORM = frozenset(re.sub(r"\s+", "", unicodedata.normalize("NFKC", f)).casefold() for f in _FALSE)
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -662,18 +685,32 @@ def _norm_label(text: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _as_text(text))).casefold()
 
 
-def clean_choice(value: object, choices: Iterable[tuple[Any, Any]]) -> Any:
-    """A choice by its Japanese label (what the export writes) or by its stored value."""
+class ChoiceMap:
+    """Choice labels (in every UI language) and stored values → stored value, built once per import."""
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]]):
+        self.pairs = list(choices)
+        self.lookup: dict[str, Any] = {}
+        for stored, label in self.pairs:
+            for text in in_all_languages(label, _norm_label):
+                self.lookup.setdefault(text, stored)
+            self.lookup.setdefault(_norm_label(stored), stored)
+
+    def labels(self) -> str:
+        return "、".join(str(label) for _stored, label in self.pairs)
+
+
+def clean_choice(value: object, choices: ChoiceMap | Iterable[tuple[Any, Any]]) -> Any:
+    """A choice by its label (what the export writes, in any UI language) or by its stored value."""
+    mapping = choices if isinstance(choices, ChoiceMap) else ChoiceMap(choices)
     wanted = _norm_label(value)
-    pairs = list(choices)
-    for stored, label in pairs:
-        if wanted in (_norm_label(label), _norm_label(stored)):
-            return stored
+    if wanted in mapping.lookup:
+        return mapping.lookup[wanted]
     raise ParseError(
         format_lazy(
             _("「{value}」は選択肢にありません。次のいずれかを入力してください: {labels}"),
             value=_shown(value),
-            labels="、".join(str(label) for _stored, label in pairs),
+            labels=mapping.labels(),
         )
     )
 
@@ -685,9 +722,9 @@ def clean_bool(value: object) -> bool:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     text = _norm_label(value)
-    if text in {_norm_label(t) for t in _TRUE}:
+    if text in _TRUE_NORM:
         return True
-    if text in {_norm_label(f) for f in _FALSE}:
+    if text in _FALSE_NORM:
         return False
     raise ParseError(
         format_lazy(
@@ -720,6 +757,7 @@ def clean_amount(value: object, *, unit: str) -> int:
 
 
 def clean_int(value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number (full-width digits and thousands separators allowed), optionally within bounds."""
     text = unicodedata.normalize("NFKC", _as_text(value)).replace(",", "").strip()
     try:
         number = Decimal(text)
@@ -942,13 +980,3 @@ class UploadStore:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
-
-
-def progress_reporter(report: Callable[[int, str], None] | None, *, every: int = 1000):
-    """Wrap a job's ``report`` so a row loop can call it for every row without flooding the database."""
-
-    def tick(n: int, pct: int, message: str) -> None:
-        if report is not None and n % every == 0:
-            report(pct, message)
-
-    return tick

@@ -123,3 +123,11 @@ class CostStage(models.TextChoices):
     REQUESTED = "requested", _("要求額")
     BUDGET = "budget", _("予算額")
     ACTUAL = "actual", _("決算額")
+
+
+class SurveyStatus(models.TextChoices):
+    """Where one division's survey workbook stands (調査票の回答状況)."""
+
+    PENDING = "pending", _("未回答")
+    ANSWERED = "answered", _("回答済")
+    APPLIED = "applied", _("反映済")

@@ -27,6 +27,7 @@ from .choices import (
     ProcurementMethod,
     ServerKind,
     StandardBusiness,
+    SurveyStatus,
 )
 
 
@@ -43,6 +44,9 @@ class Municipality(BusinessModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:municipality_detail", args=[self.pk])
 
 
 class Vendor(BusinessModel):
@@ -73,6 +77,9 @@ class Tag(BusinessModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:tag_detail", args=[self.pk])
 
 
 class System(BusinessModel):
@@ -391,3 +398,93 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SurveyCampaign(BusinessModel):
+    """A division survey (調査票) round: the IT policy division asks every 所属 to check its ledger entries.
+
+    Master data (no ``division_path``): only IT policy admins create campaigns; every role may read them.
+    """
+
+    fiscal_year = models.PositiveIntegerField(_("年度"))
+    title = models.CharField(_("件名"), max_length=200)
+    due_date = models.DateField(_("回答期限"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-fiscal_year", "-created_at"]
+        verbose_name = _("調査")
+        verbose_name_plural = _("調査")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:survey_detail", args=[self.pk])
+
+
+class SurveyResponse(BusinessModel):
+    """One division's workbook in a campaign: what it uploaded, the diff it produces, and whether an
+    admin applied it. Division-owned, so a system owner sees and uploads only their own."""
+
+    campaign = models.ForeignKey(
+        SurveyCampaign, verbose_name=_("調査"), on_delete=models.CASCADE, related_name="responses"
+    )
+    division = models.ForeignKey(
+        Organization, verbose_name=_("所属"), on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    status = models.CharField(
+        _("状況"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.PENDING, db_index=True
+    )
+    file = models.FileField(_("回答ファイル"), upload_to="surveys/%Y/", blank=True)
+    file_name = models.CharField(_("ファイル名"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    preview = models.JSONField(_("変更内容"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反映者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("反映日時"), null=True, blank=True)
+
+    division_path = "division"
+    # The preview is a derived diff (large, regenerated on every upload): not business history. The
+    # file's storage path is noise next to ``file_name`` (and an empty FileField cannot be serialised by
+    # the change log yet).
+    changelog_exclude = ("created_at", "updated_at", "version", "preview", "file")
+
+    class Meta:
+        ordering = ["campaign", "division__sort_order", "division__code"]
+        verbose_name = _("調査票の回答")
+        verbose_name_plural = _("調査票の回答")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "division"], name="survey_response_one_per_division"),
+            models.CheckConstraint(
+                condition=~models.Q(status="applied") | models.Q(applied_at__isnull=False),
+                name="survey_response_applied_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.division}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ledger:survey_response", args=[self.pk])

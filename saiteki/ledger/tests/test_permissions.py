@@ -183,7 +183,11 @@ def test_owner_edit_form_offers_only_own_division(client, role_users, ledger, or
 
 @pytest.mark.parametrize("prefix", ["vendor", "municipality", "tag"])
 def test_master_data_is_written_by_admins_only(client, role_users, prefix):
-    data = {"vendor": {"name": "株式会社新規"}, "municipality": {"code": "339999", "name": "新市"}, "tag": {"name": "新タグ"}}
+    data = {
+        "vendor": {"name": "株式会社新規"},
+        "municipality": {"code": "339999", "name": "新市"},
+        "tag": {"name": "新タグ"},
+    }
     add = reverse(f"ledger:{prefix}_add")
     for role in ("owner", "advisor", "viewer", "auditor"):
         client.force_login(role_users[role])

@@ -1,0 +1,289 @@
+"""The division survey (調査票): services and selectors.
+
+Once a year the IT policy division asks every 所属 to check and complete its part of the ledger. The
+survey is the ledger's own Excel round trip, cut per division: the admin opens a campaign, each division
+downloads a workbook prefilled with its systems and costs (the campaign's fiscal year and the previous
+one), edits it and uploads it; the admin reviews each division's diff — the same preview as any import —
+and applies it. A workbook is always read with ``division=`` set, so a division can only ever change its
+own systems, whoever applies it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from saiteki.accounts import permissions as perms
+from saiteki.accounts.selectors import divisions_active_on
+from saiteki.core.audit import audit_event_record
+from saiteki.core.context import change_context
+from saiteki.core.errors import PermissionDeniedError, ValidationFailed
+from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.importing import BlankPolicy, ImportPreview, ImportRowErrors
+from saiteki.core.models import AuditEvent
+from saiteki.ledger.importers import (
+    IMPORT_REASON,
+    ledger_import_apply,
+    ledger_import_preview,
+    ledger_workbook,
+)
+from saiteki.ledger.models import SurveyCampaign, SurveyResponse, SurveyStatus, System
+
+# --------------------------------------------------------------------------------------------------------
+# Selectors
+# --------------------------------------------------------------------------------------------------------
+
+
+def survey_campaigns_for_user(*, user) -> QuerySet[SurveyCampaign]:
+    """Campaigns with their response counts by status (admins see all divisions, owners their own)."""
+    responses = SurveyResponse.objects.restrict(user, perms.VIEW).filter(campaign=OuterRef("pk"))
+
+    def count(status=None):
+        qs = responses if status is None else responses.filter(status=status)
+        return Coalesce(
+            Subquery(
+                qs.order_by().values("campaign").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return (
+        SurveyCampaign.objects.restrict(user, perms.VIEW)
+        .annotate(
+            n_total=count(),
+            n_pending=count(SurveyStatus.PENDING),
+            n_answered=count(SurveyStatus.ANSWERED),
+            n_applied=count(SurveyStatus.APPLIED),
+        )
+        .order_by("-fiscal_year", "-created_at")
+    )
+
+
+def survey_responses_for(*, user, campaign: SurveyCampaign) -> QuerySet[SurveyResponse]:
+    """The status page rows: one per division the user may see, with its number of systems."""
+    systems = (
+        System.objects.filter(owning_division=OuterRef("division"))
+        .order_by()
+        .values("owning_division")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return (
+        SurveyResponse.objects.restrict(user, perms.VIEW)
+        .filter(campaign=campaign)
+        .select_related("division", "division__parent", "uploaded_by", "applied_by")
+        .annotate(n_systems=Coalesce(Subquery(systems, output_field=IntegerField()), 0))
+        .order_by("division__parent__sort_order", "division__sort_order", "division__code")
+    )
+
+
+def survey_status_counts(*, responses: QuerySet[SurveyResponse]) -> dict[str, int]:
+    """How many divisions have not answered, answered, been applied: the head of the status page."""
+    return responses.aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(status=SurveyStatus.PENDING)),
+        answered=Count("pk", filter=Q(status=SurveyStatus.ANSWERED)),
+        applied=Count("pk", filter=Q(status=SurveyStatus.APPLIED)),
+    )
+
+
+def survey_cost_years(campaign: SurveyCampaign) -> list[int]:
+    """The fiscal years a workbook's 経費 sheet covers: the campaign's year and the one before it."""
+    return [campaign.fiscal_year - 1, campaign.fiscal_year]
+
+
+def survey_file_name(response: SurveyResponse) -> str:
+    """「調査票_令和8年度_税務課.xlsx」: the file says whose it is when it comes back by mail or share."""
+    fy = fiscal_year_label(response.campaign.fiscal_year, style="wareki")
+    return f"{gettext('調査票')}_{fy}_{response.division.name}.xlsx"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Services
+# --------------------------------------------------------------------------------------------------------
+
+
+def survey_campaign_create(
+    *, user, fiscal_year: int, title: str, due_date: datetime.date | None = None
+) -> SurveyCampaign:
+    """Open a campaign with one (未回答) response per active 所属; admins only."""
+    if not perms.can(user, perms.ADD, SurveyCampaign):
+        raise PermissionDeniedError(_("調査を作成する権限がありません。"))
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed(
+            _("件名を入力してください。"), fields={"title": [gettext("件名を入力してください。")]}
+        )
+    with transaction.atomic(), change_context(user=user):
+        campaign = SurveyCampaign(fiscal_year=fiscal_year, title=title, due_date=due_date, created_by=user)
+        campaign.full_clean()
+        campaign.save()
+        for division in divisions_active_on():
+            SurveyResponse.objects.create(campaign=campaign, division=division)
+    return campaign
+
+
+def survey_workbook(*, user, response: SurveyResponse, request=None) -> tuple[str, bytes]:
+    """The division's workbook, prefilled from the ledger as it is now (an export: audited)."""
+    _require_visible(user, response)
+    if not perms.role_allows(user, perms.EXPORT, SurveyResponse):
+        raise PermissionDeniedError(_("調査票をダウンロードする権限がありません。"))
+    data = _workbook_bytes(response)
+    audit_event_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        user=user,
+        obj=response,
+        detail={"format": "xlsx", "survey": response.campaign_id, "division": response.division.name},
+    )
+    return survey_file_name(response), data
+
+
+def _workbook_bytes(response: SurveyResponse) -> bytes:
+    campaign = response.campaign
+    division = response.division
+    parent = f"{division.parent.name} " if division.parent_id else ""
+    due = campaign.due_date
+    instructions = [
+        gettext("所属: %(division)s") % {"division": f"{parent}{division.name}"},
+        gettext("年度: %(fy)s") % {"fy": fiscal_year_label(campaign.fiscal_year)},
+    ]
+    if due:
+        instructions.append(gettext("回答期限: %(due)s") % {"due": f"{due:%Y-%m-%d}"})
+    instructions.append(
+        gettext(
+            "記入後、「調査票」画面からこのファイルをアップロードしてください。自所属のシステムのみ記入できます。"
+        )
+    )
+    return ledger_workbook(
+        systems=System.objects.filter(owning_division=division).order_by("number"),
+        cost_years=survey_cost_years(campaign),
+        title=f"{campaign.title}（{fiscal_year_label(campaign.fiscal_year)}）",
+        instructions=instructions,
+    )
+
+
+def survey_workbooks_zip(*, user, campaign: SurveyCampaign, request=None) -> tuple[str, bytes]:
+    """Every workbook of the campaign the user may see, in one zip (for mailing them out)."""
+    if not perms.role_allows(user, perms.EXPORT, SurveyResponse):
+        raise PermissionDeniedError(_("調査票をダウンロードする権限がありません。"))
+    responses = (
+        SurveyResponse.objects.restrict(user, perms.VIEW)
+        .filter(campaign=campaign)
+        .select_related("campaign", "division", "division__parent")
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for response in responses:
+            zf.writestr(survey_file_name(response), _workbook_bytes(response))
+    audit_event_record(
+        kind=AuditEvent.Kind.EXPORT,
+        request=request,
+        user=user,
+        obj=campaign,
+        detail={"format": "zip", "survey": campaign.pk, "files": len(responses)},
+    )
+    fy = fiscal_year_label(campaign.fiscal_year, style="wareki")
+    return f"{gettext('調査票')}_{fy}_{campaign.title}.zip", buf.getvalue()
+
+
+def survey_response_upload(
+    *, user, response: SurveyResponse, upload, unit: str = "円", blank: str = BlankPolicy.KEEP
+) -> SurveyResponse:
+    """A division hands in its workbook: checked at once (as that division), kept only if it is clean.
+
+    A file with errors is refused with the full error list, so the division fixes it before the admin
+    ever sees it; a clean file becomes 回答済 with its diff stored for the admin.
+    """
+    _require_visible(user, response)
+    if not perms.can(user, perms.CHANGE, response):
+        raise PermissionDeniedError(_("この調査票を提出する権限がありません。"))
+    data = upload.read() if hasattr(upload, "read") else bytes(upload)
+    file_name = getattr(upload, "name", "") or survey_file_name(response)
+    preview = ledger_import_preview(
+        user=user, source=data, file_name=file_name, unit=unit, blank=blank, division=response.division
+    )
+    if preview.has_errors:
+        raise ImportRowErrors(preview)
+    with transaction.atomic(), change_context(user=user, reason=gettext("調査票の提出")):
+        old = response.file.name if response.file else ""
+        response.file.save(file_name, ContentFile(data), save=False)
+        response.file_name = file_name[:255]
+        response.uploaded_by = user
+        response.uploaded_at = timezone.now()
+        response.preview = preview.to_json()
+        response.status = SurveyStatus.ANSWERED
+        response.applied_at = None
+        response.applied_by = None
+        response.save()
+        if old and old != response.file.name:
+            transaction.on_commit(lambda: response.file.storage.delete(old))
+    return response
+
+
+def survey_response_preview(*, user, response: SurveyResponse) -> ImportPreview:
+    """Re-run the dry run of a handed-in workbook against the ledger as it is now (for the admin's review)."""
+    _require_visible(user, response)
+    if not response.file:
+        raise ValidationFailed(_("まだ回答ファイルが提出されていません。"))
+    stored = ImportPreview.from_json(response.preview or {})
+    if response.status == SurveyStatus.APPLIED:
+        return stored
+    with response.file.open("rb") as fh:
+        data = fh.read()
+    # The admin previews as the division would be changed: with the admin's rights, limited to the division.
+    return ledger_import_preview(
+        user=user,
+        source=data,
+        file_name=response.file_name,
+        unit=stored.unit or "円",
+        blank=stored.blank or BlankPolicy.KEEP,
+        division=response.division,
+    )
+
+
+def survey_response_apply(*, user, response: SurveyResponse, fingerprint: str, request=None) -> ImportPreview:
+    """Apply a division's workbook to the ledger (admins only), all-or-nothing, and mark it 反映済."""
+    if not perms.role_allows(user, perms.IMPORT, SurveyCampaign):
+        raise PermissionDeniedError(_("調査票を反映する権限があるのは情報政策課のみです。"))
+    _require_visible(user, response)
+    if response.status != SurveyStatus.ANSWERED or not response.file:
+        raise ValidationFailed(_("反映できるのは「回答済」の調査票です。"))
+    stored = ImportPreview.from_json(response.preview or {})
+    with response.file.open("rb") as fh:
+        data = fh.read()
+    reason = IMPORT_REASON.format(file_name=response.file_name)
+    with transaction.atomic(), change_context(user=user, reason=reason):
+        preview = ledger_import_apply(
+            user=user,
+            source=data,
+            file_name=response.file_name,
+            unit=stored.unit or "円",
+            blank=stored.blank or BlankPolicy.KEEP,
+            division=response.division,
+            fingerprint=fingerprint,
+            request=request,
+            audit_obj=response,
+        )
+        response.status = SurveyStatus.APPLIED
+        response.applied_by = user
+        response.applied_at = timezone.now()
+        response.preview = preview.to_json()
+        response.save()
+    return preview
+
+
+def _require_visible(user, response: SurveyResponse) -> None:
+    """Another division's response is refused as if it did not exist (system owners, SPEC §1)."""
+    if not SurveyResponse.objects.restrict(user, perms.VIEW).filter(pk=response.pk).exists():
+        raise PermissionDeniedError(_("この調査票を扱う権限がありません。"))
