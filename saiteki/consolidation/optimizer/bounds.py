@@ -63,6 +63,21 @@ def l2_bound_1d(weights: np.ndarray, capacity: float) -> int:
     return int(best)
 
 
+def cardinality_bound(sizes: np.ndarray, capacity: np.ndarray) -> int:
+    """⌈n / p⌉ where p is the most items any bin can hold: in every dimension the p smallest items must
+    fit together, so p is at most the longest prefix of the ascending sizes that fits, per dimension.
+    Strong when all items are close to C/3 (Scholl's W1 sets: bins of two or three items)."""
+    n = sizes.shape[0]
+    if n == 0:
+        return 0
+    p = n
+    for k in range(capacity.shape[0]):
+        cum = np.cumsum(np.sort(sizes[:, k]))
+        fit = int(np.searchsorted(cum, float(capacity[k]) * (1 + _TOL) + _TOL, side="right"))
+        p = min(p, max(fit, 1))
+    return -(-n // p)
+
+
 def clique_bound(sizes: np.ndarray, capacity: np.ndarray, conflicts: list[set[int]] | None = None) -> int:
     """Greedy clique of items that pairwise cannot share a bin (too big together in some dimension, or a
     declared conflict).  Each clique member needs its own bin."""
@@ -102,7 +117,7 @@ def quick_lower_bound(problem: PackingProblem) -> int:
         rest = p.sizes[free].sum(axis=0) - spare if free else np.zeros(p.d)
         extra = max((_ceil(float(rest[k]) / float(p.capacity[k])) for k in range(p.d)), default=0)
         return len(p.preopened) + max(0, extra)
-    lb = continuous_bound(p.sizes, p.capacity)
+    lb = max(continuous_bound(p.sizes, p.capacity), cardinality_bound(p.sizes, p.capacity))
     for k in range(p.d):
         lb = max(lb, l2_bound_1d(p.sizes[:, k], float(p.capacity[k])))
     if p.d > 1 or p.has_conflicts:

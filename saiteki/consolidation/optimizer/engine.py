@@ -2,7 +2,10 @@
 search → (small instances) exact search.
 
 Order matters for the time budget: cheap bounds first, because whenever a heuristic meets a bound the
-run stops at once and the remaining time is not spent; the expensive LP bound only when a gap remains.
+run stops at once and the remaining time is not spent; the expensive LP bound only when a gap remains
+(or first, when its graph is small).  In one dimension the search aims straight at the bound
+(``onedim``: exact triples, or the overload tabu search on exactly ``bound`` bins) before the generic
+pool local search and LNS get the rest of the time.
 The result always starts from FFD's solution, so it is never worse than FFD.
 """
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import arcflow, exact
+from . import arcflow, exact, onedim
 from .bounds import quick_lower_bound
 from .heuristics import ffd, portfolio
 from .lns import lns_reduce
@@ -21,6 +24,9 @@ from .local_search import SearchBudget, improve
 from .packing import PackingProblem, is_valid
 
 Bins = list[list[int]]
+
+#: Capacity × distinct sizes below which the arc-flow LP runs before the search (a few thousand arcs).
+SMALL_GRAPH = 20_000
 
 
 @dataclass
@@ -67,8 +73,46 @@ def solve_packing(
             best, method = sol, name
     log.append(f"lb={lb} ffd={ffd_n} portfolio={len(best)} t={time.monotonic() - t0:.2f}")
 
+    # 0. One dimension: bound-meeting search on exactly ``lb`` bins (exact triples when the data force
+    #    them, else the overload-minimising tabu search).  Conflicts that sizes already imply are
+    #    dropped for this (a packing of the relaxed problem is valid for the original).
+    od = _one_dim_view(problem)
+    lp_first = None
+    if (
+        od is not None
+        and not onedim.triplet_applicable(od[0], od[1], lb)  # the triplet search needs no LP
+        and len(best) > lb
+        and use_lp
+        and (od[0].size <= 150 or int(od[1]) * len(np.unique(od[0])) <= SMALL_GRAPH)
+    ):
+        # Small arc-flow graph (capacity ~100–150, as in Scholl 1): the LP bound is cheap and often one
+        # above L2, so compute it first — the search then aims at the right number of bins.
+        lp_first = arcflow.lp_bound(
+            _without_nonbinding_conflicts(problem),
+            time_limit=max(0.1, (deadline - time.monotonic()) * 0.3),
+            deadline=t0 + (deadline - t0) * 0.5,
+        )
+        if lp_first is not None:
+            lb = max(lb, lp_first.bound)
+            log.append(f"arcflow(small) lb={lp_first.bound} t={time.monotonic() - t0:.2f}")
+            if len(best) > lb:
+                sol = arcflow.dive(problem, lp_first, deadline=t0 + (deadline - t0) * 0.4, rng=rng)
+                if sol is not None and is_valid(problem, sol) and len(sol) < len(best):
+                    best, method = sol, "arcflow_dive"
+                log.append(f"dive={len(best)} t={time.monotonic() - t0:.2f}")
+    if od is not None and len(best) > lb and time.monotonic() < deadline:
+        # While the bound may still rise (LP not computed yet), keep the first pass short.
+        share = (
+            0.25
+            if (lp_first is None and use_lp and arcflow.applicable(_without_nonbinding_conflicts(problem)))
+            else 0.45
+        )
+        sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, share)
+        if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
+            best, method = sol, ("triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
+
     budget = SearchBudget(deadline=deadline, max_iterations=max_iterations)
-    lp_ok = use_lp and arcflow.applicable(problem)
+    lp_ok = use_lp and arcflow.applicable(_without_nonbinding_conflicts(problem))
     ex_ok = use_exact and exact.applicable(problem)
 
     def search(start: Bins, until: float) -> Bins:
@@ -83,13 +127,23 @@ def solve_packing(
             best, method = sol, "local_search"
         log.append(f"ls1={len(best)} t={time.monotonic() - t0:.2f}")
 
+    second_pass = False
     # 2. Arc-flow LP bound (1-D): proves optimality, then guides a dive towards a packing meeting it.
     start = best
     if lp_ok and len(best) > lb and time.monotonic() < deadline:
-        res = arcflow.lp_bound(problem, time_limit=max(0.1, (deadline - time.monotonic()) * 0.5))
+        res = lp_first or arcflow.lp_bound(
+            _without_nonbinding_conflicts(problem),
+            time_limit=max(0.1, (deadline - time.monotonic()) * 0.5),
+            deadline=deadline,
+        )
         if res is not None:
             lb = max(lb, res.bound)
             log.append(f"arcflow lb={res.bound} t={time.monotonic() - t0:.2f}")
+            if od is not None and len(best) > lb and res is not lp_first:
+                second_pass = True
+                sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, 0.35, again=True)
+                if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
+                    best, method = sol, "overload_ts"
             if len(best) > lb:
                 sol = arcflow.dive(problem, res, deadline=t0 + (deadline - t0) * 0.7, rng=rng)
                 if sol is not None and is_valid(problem, sol) and len(sol) <= len(best):
@@ -97,6 +151,12 @@ def solve_packing(
                         best, method = sol, "arcflow_dive"
                     start = sol  # an equally good but different start diversifies the search
                     log.append(f"dive={len(sol)} t={time.monotonic() - t0:.2f}")
+
+    # 2b. Without an LP (graph too large for the time left), a second, longer bound-meeting pass.
+    if od is not None and not second_pass and len(best) > lb and time.monotonic() < deadline:
+        sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, 0.35, again=True)
+        if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
+            best, method = sol, "overload_ts"
 
     # 3. Alternate exact repair of the least-full bins (LNS) and the local search until the end (or
     #    half the rest when the CP-SAT model follows).
@@ -134,3 +194,69 @@ def solve_packing(
         method=method,
         log=log,
     )
+
+
+def _without_nonbinding_conflicts(problem: PackingProblem) -> PackingProblem:
+    """The same problem without its conflicts when every conflicting pair is too big to share a bin
+    anyway (e.g. anti-affinity between large VMs): such conflicts never bind."""
+    if not problem.has_conflicts or problem.conflicts is None:
+        return problem
+    cap = problem.capacity * (1 + 1e-9) + 1e-9
+    for i, cs in enumerate(problem.conflicts):
+        for j in cs:
+            if j > i and bool(np.all(problem.sizes[i] + problem.sizes[j] <= cap)):
+                return problem
+    return PackingProblem(sizes=problem.sizes, capacity=problem.capacity, preopened=problem.preopened)
+
+
+def _one_dim_view(problem: PackingProblem) -> tuple[np.ndarray, int] | None:
+    """Integer sizes and capacity (divided by their gcd) when the 1-D bound-meeting search applies."""
+    p = _without_nonbinding_conflicts(problem)
+    if p.d != 1 or p.n == 0 or p.has_conflicts or p.preopened or not p.is_integral():
+        return None
+    w = p.sizes[:, 0].astype(np.int64)
+    c = int(p.capacity[0])
+    if c <= 0 or int(w.max()) > c:
+        return None
+    g = max(int(np.gcd.reduce(np.concatenate([w, [c]]))), 1)
+    return w // g, c // g
+
+
+def _one_dim_search(
+    od: tuple[np.ndarray, int],
+    best: Bins,
+    lb: int,
+    t0: float,
+    deadline: float,
+    rng: np.random.Generator,
+    max_iterations: int | None,
+    log: list[str],
+    share: float = 0.45,
+    again: bool = False,
+) -> Bins | None:
+    """Look for a packing with ``lb`` bins: exact triples when forced (up to 60 % of the budget), else
+    the overload tabu search (up to ``share`` of the budget, so the LP bound and the other methods keep
+    time when ``lb`` is not the optimum).  ``again`` marks a second pass: the triplet search then
+    starts with randomised restarts (its deterministic first attempt already failed)."""
+    w, c = od
+    now = time.monotonic()
+    if onedim.triplet_applicable(w, c, lb):
+        until = min(deadline, now + (deadline - t0) * 0.6)
+        sol = onedim.triplet_search(
+            w, c, until, rng, max_attempts=max_iterations, deterministic_first=not again
+        )
+        log.append(f"triplets={'ok' if sol else 'none'} t={time.monotonic() - t0:.2f}")
+        if sol is not None:
+            return sol
+    until = min(deadline, time.monotonic() + (deadline - t0) * share)
+    sol = onedim.overload_search(
+        w,
+        c,
+        lb,
+        until,
+        rng,
+        start=best,
+        max_iterations=None if max_iterations is None else 20 * max_iterations,
+    )
+    log.append(f"overload_ts={'ok' if sol else 'none'} t={time.monotonic() - t0:.2f}")
+    return sol

@@ -54,7 +54,9 @@ def lns_reduce(
         conflicts = None
         if problem.has_conflicts and problem.conflicts is not None:
             conflicts = [{local[j] for j in problem.conflicts[i] if j in local} for i in items]
-        limit = min(1.0 + 0.05 * len(items), deadline - time.monotonic())
+        limit = min(1.0 + 0.05 * len(items), (deadline - time.monotonic()) * 0.85 - 0.05)
+        if limit < 0.05:
+            break
         sub = exact.pack_into(problem.sizes[items], problem.capacity, conflicts, len(chosen) - 1, limit, seed)
         if sub is not None:
             keep = [b for k, b in enumerate(best) if k not in set(chosen)]
