@@ -18,7 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    )
     (ROOT / "var").mkdir(exist_ok=True)
     import django
 

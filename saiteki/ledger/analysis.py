@@ -24,6 +24,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts import permissions as perms
+from saiteki.accounts.models import Organization
 from saiteki.ledger.choices import (
     BUILD_CATEGORIES,
     RUN_CATEGORIES,
@@ -206,56 +207,68 @@ def cost_totals_by_year_category(*, user, stage: str, until: int) -> dict[int, d
     return dict(out)
 
 
-def cost_totals_by_bureau_hosting(*, user, stage: str, fiscal_year: int) -> list[dict]:
-    """Totals of one year and stage per (bureau, hosting form, build/run) — one query.
+def cost_totals_by_division_hosting(*, user, stage: str, fiscal_year: int) -> list[dict]:
+    """Totals of one year and stage per (所属, hosting form, build/run) — one query.
 
-    The hosting form is the system's current one: the ledger does not keep a per-year hosting form,
-    so a system moved to the shared platform counts there for every year (the change history has when).
+    Grouped by the division id on the system row (no join to the organisation table; divisions are
+    rolled up to bureaus in Python from :func:`division_bureaus`). The hosting form is the system's
+    current one: the ledger does not keep a per-year hosting form, so a system moved to the shared
+    platform counts there for every year (the change history has when).
     """
     return list(
         costs_for_analysis(user=user)
         .filter(stage=stage, fiscal_year=fiscal_year)
         .annotate(group=cost_group_expression())
         .order_by()
-        .values("system__owning_division__parent", "system__hosting_form", "group")
+        .values("system__owning_division", "system__hosting_form", "group")
         .annotate(total=Sum("amount"))
     )
 
 
-def system_counts_by_bureau_hosting(*, user) -> list[dict]:
-    """How many systems each (bureau, hosting form) has in the ledger — the rows a drill-down opens."""
+def system_counts_by_division_hosting(*, user) -> list[dict]:
+    """How many systems each (所属, hosting form) has in the ledger — the rows a drill-down opens."""
     return list(
         systems_for_analysis(user=user)
         .order_by()
-        .values(
-            "owning_division__parent",
-            "owning_division__parent__name",
-            "owning_division__parent__sort_order",
-            "hosting_form",
-        )
+        .values("owning_division", "hosting_form")
         .annotate(n=Count("pk"))
     )
 
 
+def division_bureaus(*, division_ids) -> dict[int, tuple[int | None, int, str]]:
+    """所属 id → (部局 id, 部局 sort order, 部局 name) for the divisions that appear in the figures.
+
+    Organisations are master data (everyone with a role may read them), so no restriction applies.
+    """
+    rows = Organization.objects.filter(pk__in=list(division_ids)).values(
+        "pk", "parent", "parent__sort_order", "parent__name"
+    )
+    return {
+        r["pk"]: (r["parent"], r["parent__sort_order"] or 0, r["parent__name"] or str(NO_BUREAU_LABEL))
+        for r in rows
+    }
+
+
 def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baseline: int = DEFAULT_BASELINE):
-    """All figures of the cost analysis page in three queries, whatever the size of the ledger.
+    """All figures of the cost analysis page in four queries, whatever the size of the ledger.
 
     ``baseline`` must not be later than ``fiscal_year`` (the view validates it); the trend runs from the
     baseline to the selected year, one point per year, a year without any cost rows at this stage
     showing as "no data" rather than as a fall to zero.
     """
     by_year_cat = cost_totals_by_year_category(user=user, stage=stage, until=fiscal_year)
-    cells = cost_totals_by_bureau_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
-    counts = system_counts_by_bureau_hosting(user=user)
+    cells = cost_totals_by_division_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
+    counts = system_counts_by_division_hosting(user=user)
+    divisions = division_bureaus(
+        division_ids={c["system__owning_division"] for c in cells} | {c["owning_division"] for c in counts}
+    )
 
-    # Bureaus: names and order from the systems query (every cost row belongs to a system).
-    bureau_meta: dict[object, tuple[int, str]] = {}
-    for c in counts:
-        key = c["owning_division__parent"]
-        bureau_meta[key] = (
-            c["owning_division__parent__sort_order"] or 0,
-            c["owning_division__parent__name"] or str(NO_BUREAU_LABEL),
-        )
+    def bureau_of(division_id) -> object:
+        return divisions.get(division_id, (None, 0, ""))[0]
+
+    bureau_meta: dict[object, tuple[int, str]] = {
+        bureau: (order, name) for bureau, order, name in divisions.values()
+    }
     bureaus: dict[object, GroupRow] = {}
     hostings: dict[str, GroupRow] = {
         form.value: GroupRow(key=form.value, label=str(form.label), filters={"hosting_form": form.value})
@@ -272,7 +285,7 @@ def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baselin
     matrix: dict[tuple[object, str], int] = defaultdict(int)
     for c in cells:
         amount = int(c["total"] or 0)
-        bureau = c["system__owning_division__parent"]
+        bureau = bureau_of(c["system__owning_division"])
         hosting = c["system__hosting_form"]
         bureau_row(bureau).amounts.add(c["group"], amount)
         hostings.setdefault(hosting, GroupRow(key=hosting, label=hosting, filters={"hosting_form": hosting}))
@@ -280,7 +293,7 @@ def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baselin
         matrix[(bureau, hosting)] += amount
         total.add(c["group"], amount)
     for c in counts:
-        bureau_row(c["owning_division__parent"]).systems += c["n"]
+        bureau_row(bureau_of(c["owning_division"])).systems += c["n"]
         if c["hosting_form"] in hostings:
             hostings[c["hosting_form"]].systems += c["n"]
 

@@ -412,5 +412,13 @@ class CostRowListView(ObjectListView):
     def get_queryset(self, request):
         return analysis.costs_for_analysis(user=request.user)
 
+    def filtered(self, request):
+        """An invalid filter shows no rows (and the error), never every row: the totals row of a drill-down
+        must not silently turn into the total of the whole cost matrix."""
+        qs, filterset, sort = super().filtered(request)
+        if filterset is not None and filterset.is_bound and not filterset.is_valid():
+            qs = qs.none()
+        return qs, filterset, sort
+
     def extra_context(self, request):
         return {"analysis_url": _url("ledger:cost_analysis", {"stage": request.GET.get("stage", "")})}

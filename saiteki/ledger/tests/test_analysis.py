@@ -178,7 +178,7 @@ def test_baseline_without_data_gives_no_percentages(ledger, role_users):
 def test_query_count_is_fixed(ledger, role_users, django_assert_max_num_queries):
     user = role_users[Role.OWNER]
     user.assignment  # resolved once per request by the middleware, not by the selector  # noqa: B018
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         analysis.cost_analysis(user=user, fiscal_year=FY, stage=BUDGET, baseline=2008)
 
 
@@ -320,6 +320,10 @@ def test_cost_rows_filters(client, ledger, orgs, role_users):
     assert total("fiscal_year=&stage=budget") == 2_000_000 + 1_700_000 + 1_900_000 + 123_456  # all years
     bad = c.get("/ledger/costs/?fiscal_year=abc&stage=budget")
     assert bad.status_code == 200 and "数値を入力してください" in bad.content.decode()
+    assert bad.context["page"].paginator.count == 0  # an invalid filter shows nothing, not everything
+    unknown_bureau = c.get(f"/ledger/costs/?fiscal_year={FY}&stage=budget&bureau=999999")
+    assert unknown_bureau.context["page"].paginator.count == 0
+    assert unknown_bureau.context["totals"]["amount"] is None
 
 
 def test_cost_rows_export_is_what_is_shown(client, ledger, role_users):
