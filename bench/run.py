@@ -22,6 +22,9 @@ def main() -> int:
         os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
     )
     (ROOT / "var").mkdir(exist_ok=True)
+    from bench.scale import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])  # a PostgreSQL bench database is created when absent
     import django
 
     django.setup()

@@ -33,6 +33,15 @@ def systems_for_list(*, user, fiscal_year: int, stage: str = CostStage.BUDGET) -
     )
 
 
+def cost_total_for_systems(*, systems: QuerySet[System], fiscal_year: int, stage: str) -> int:
+    """Total of one year's costs at one stage over a (filtered, permission-scoped) set of systems."""
+    ids = systems.order_by().values("pk")
+    total = Cost.objects.filter(system__in=ids, fiscal_year=fiscal_year, stage=stage).aggregate(
+        t=Sum("amount")
+    )["t"]
+    return total or 0
+
+
 def cost_group_expression():
     return Case(
         When(category__in=BUILD_CATEGORIES, then=Value(CostGroup.BUILD.value)),

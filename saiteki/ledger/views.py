@@ -59,6 +59,16 @@ class SystemListView(ObjectListView):
             user=request.user, fiscal_year=request.fiscal_year, stage=_stage(request)
         )
 
+    def totals(self, qs, columns) -> dict | None:
+        """One sum over the listed systems' cost rows, instead of summing a per-system subquery
+        (which costs one correlated subquery per system on large ledgers)."""
+        if not any(c.name == "cost_total" for c in columns):
+            return None
+        total = selectors.cost_total_for_systems(
+            systems=qs, fiscal_year=self.request.fiscal_year, stage=_stage(self.request)
+        )
+        return {"cost_total": total}
+
     def extra_context(self, request):
         return {
             "saved_filters": SavedFilter.objects.filter(user=request.user),

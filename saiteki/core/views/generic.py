@@ -58,7 +58,12 @@ class ObjectListView(View):
         filterset = None
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=qs, request=request)
-            qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+            if filterset.is_bound and not filterset.is_valid():
+                # A wrong filter (e.g. an unknown 部局 id in a shared URL) shows nothing and says why,
+                # never the unfiltered list.
+                qs = qs.none()
+            else:
+                qs = filterset.qs
         qs, sort = self.table.order(qs, request.GET.get("sort"))
         return self.table.optimise(qs), filterset, sort
 

@@ -79,3 +79,22 @@ def test_karte_page_renders_every_tab(client, role_users, systems):
         response = client.get(system.get_absolute_url(), {"tab": tab})
         assert response.status_code == 200, tab
     assert "2,000,000円" in client.get(system.get_absolute_url(), {"tab": "costs"}).content.decode()
+
+
+def test_a_wrong_filter_shows_nothing_and_says_why(client, role_users, systems):
+    client.force_login(role_users["admin"])
+    response = client.get(reverse("ledger:system_list"), {"bureau": 999999})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="result-count">0件' in page and "県税総合システム" not in page
+    assert "正しく選択してください" in page
+
+
+def test_totals_row_sums_the_listed_systems(client, role_users, systems):
+    client.force_login(role_users["admin"])
+    fy = client.get(reverse("ledger:system_list")).wsgi_request.fiscal_year
+    make_cost(systems[0], fiscal_year=fy, amount=1_000_000)
+    make_cost(systems[1], fiscal_year=fy, amount=234_000)
+    make_cost(systems[2], fiscal_year=fy, amount=9_000_000)
+    page = client.get(reverse("ledger:system_list"), {"q": "税"}).content.decode()
+    assert "1,234,000円" in page
