@@ -29,22 +29,9 @@ urlpatterns = [
     path("contracts/<int:pk>/history/", views.ContractHistoryView.as_view(), name="contract_history"),
 ]
 for _prefix, _name, _views in (
-    (
-        "vendors",
-        "vendor",
-        (views.VendorListView, views.VendorDetailView, views.VendorEditView, views.VendorHistoryView),
-    ),
-    (
-        "municipalities",
-        "municipality",
-        (
-            views.MunicipalityListView,
-            views.MunicipalityDetailView,
-            views.MunicipalityEditView,
-            views.MunicipalityHistoryView,
-        ),
-    ),
-    ("tags", "tag", (views.TagListView, views.TagDetailView, views.TagEditView, views.TagHistoryView)),
+    ("vendors", "vendor", views.VENDOR_VIEWS),
+    ("municipalities", "municipality", views.MUNICIPALITY_VIEWS),
+    ("tags", "tag", views.TAG_VIEWS),
 ):
     _list, _detail, _edit, _history = _views
     urlpatterns += [

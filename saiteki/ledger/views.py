@@ -24,6 +24,7 @@ from saiteki.core.views.generic import (
     ObjectHistoryView,
     ObjectListView,
     can_write_journal,
+    master_data_views,
 )
 from saiteki.ledger import selectors, services
 from saiteki.ledger.choices import BUILD_CATEGORIES, RUN_CATEGORIES, CostCategory, CostStage
@@ -360,61 +361,20 @@ MUNICIPALITY_TABLE = Table(
 TAG_TABLE = Table(columns=[Column("name", gettext_lazy("タグ"), link=True)], default_order="name")
 
 
-class VendorListView(ObjectListView):
-    model = Vendor
-    table = VENDOR_TABLE
-    title = gettext_lazy("事業者")
-
-
-class VendorDetailView(ObjectDetailView):
-    model = Vendor
-    fields = ("name", "corporate_number")
-
-
-class VendorEditView(ObjectEditView):
-    model = Vendor
-    form_class = VendorForm
-
-
-class VendorHistoryView(ObjectHistoryView):
-    model = Vendor
-
-
-class MunicipalityListView(ObjectListView):
-    model = Municipality
-    table = MUNICIPALITY_TABLE
-    title = gettext_lazy("市町村")
-
-
-class MunicipalityDetailView(ObjectDetailView):
-    model = Municipality
-    fields = ("code", "name")
-
-
-class MunicipalityEditView(ObjectEditView):
-    model = Municipality
-    form_class = MunicipalityForm
-
-
-class MunicipalityHistoryView(ObjectHistoryView):
-    model = Municipality
-
-
-class TagListView(ObjectListView):
-    model = Tag
-    table = TAG_TABLE
-    title = gettext_lazy("タグ")
-
-
-class TagDetailView(ObjectDetailView):
-    model = Tag
-    fields = ("name",)
-
-
-class TagEditView(ObjectEditView):
-    model = Tag
-    form_class = TagForm
-
-
-class TagHistoryView(ObjectHistoryView):
-    model = Tag
+VENDOR_VIEWS = master_data_views(
+    model=Vendor,
+    form_class=VendorForm,
+    table=VENDOR_TABLE,
+    title=gettext_lazy("事業者"),
+    fields=("name", "corporate_number"),
+)
+MUNICIPALITY_VIEWS = master_data_views(
+    model=Municipality,
+    form_class=MunicipalityForm,
+    table=MUNICIPALITY_TABLE,
+    title=gettext_lazy("市町村"),
+    fields=("code", "name"),
+)
+TAG_VIEWS = master_data_views(
+    model=Tag, form_class=TagForm, table=TAG_TABLE, title=gettext_lazy("タグ"), fields=("name",)
+)

@@ -319,3 +319,18 @@ def get_object_for_journal(request, content_type_id: int, object_id: int):
     if not can_write_journal(request.user, obj):
         raise PermissionDenied(_("カルテに記入する権限がありません。"))
     return obj
+
+
+def master_data_views(*, model, form_class, table: Table, title, fields: tuple[str, ...]):
+    """List, detail, edit and history views of a simple master-data model, defined once.
+
+    Returns the four view classes in that order (URL names ``<model>_list|detail|edit|history``).
+    """
+    attrs = {"model": model, "__module__": model.__module__}
+    name = model.__name__
+    return (
+        type(f"{name}ListView", (ObjectListView,), {**attrs, "table": table, "title": title}),
+        type(f"{name}DetailView", (ObjectDetailView,), {**attrs, "fields": fields}),
+        type(f"{name}EditView", (ObjectEditView,), {**attrs, "form_class": form_class}),
+        type(f"{name}HistoryView", (ObjectHistoryView,), attrs),
+    )
