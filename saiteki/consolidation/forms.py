@@ -8,6 +8,7 @@ from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.accounts.models import Organization
 from saiteki.consolidation.choices import SelectionMode
+from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.models import HostModel, Scenario
 from saiteki.core.forms import SaitekiModelForm
 
@@ -15,20 +16,7 @@ from saiteki.core.forms import SaitekiModelForm
 class HostModelForm(SaitekiModelForm):
     class Meta:
         model = HostModel
-        fields = [
-            "name",
-            "product",
-            "cpu_cores",
-            "memory_gib",
-            "storage_gib",
-            "purchase_price",
-            "lease_per_year",
-            "maintenance_per_year",
-            "licence_per_host_per_year",
-            "licence_per_core_per_year",
-            "power_w",
-            "notes",
-        ]
+        fields = HOST_MODEL_FIELDS
 
 
 # Form sections, in order: the scenario page's form shows them as fieldsets.

@@ -16,6 +16,7 @@ from django.views import View
 from saiteki.accounts import permissions as perms
 from saiteki.consolidation import selectors, services
 from saiteki.consolidation.export import run_workbook
+from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterSet
 from saiteki.consolidation.forms import HostModelForm, ScenarioForm
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
@@ -61,20 +62,7 @@ class HostModelListView(ObjectListView):
 
 class HostModelDetailView(ObjectDetailView):
     model = HostModel
-    fields = (
-        "name",
-        "product",
-        "cpu_cores",
-        "memory_gib",
-        "storage_gib",
-        "purchase_price",
-        "lease_per_year",
-        "maintenance_per_year",
-        "licence_per_host_per_year",
-        "licence_per_core_per_year",
-        "power_w",
-        "notes",
-    )
+    fields = HOST_MODEL_FIELDS
 
     template_name = "consolidation/hostmodel_detail.html"
 

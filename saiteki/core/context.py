@@ -20,7 +20,6 @@ class ChangeContext:
     user: object | None = None
     request_id: uuid.UUID = field(default_factory=uuid.uuid4)
     reason: str = ""
-    role: str = ""
     # Set to False to skip change logging (only for the scale-data generator of the benchmark).
     enabled: bool = True
     # The web request, read lazily: authentication (session or DRF token) happens after the middleware
@@ -74,7 +73,6 @@ def change_context(
     updates: dict = {}
     if user is not None:
         updates["user"] = user
-        updates["role"] = _role_of(user)
     if reason is not None:
         updates["reason"] = reason
     if request_id is not None:
@@ -93,8 +91,3 @@ def change_context(
         yield ctx
     finally:
         _current.reset(token)
-
-
-def _role_of(user: object) -> str:
-    role = getattr(user, "current_role", None)
-    return str(role or "")

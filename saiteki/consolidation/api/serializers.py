@@ -2,27 +2,14 @@
 
 from rest_framework import serializers
 
+from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
 
 
 class HostModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = HostModel
-        fields = [
-            "id",
-            "name",
-            "product",
-            "cpu_cores",
-            "memory_gib",
-            "storage_gib",
-            "purchase_price",
-            "lease_per_year",
-            "maintenance_per_year",
-            "licence_per_host_per_year",
-            "licence_per_core_per_year",
-            "power_w",
-            "version",
-        ]
+        fields = ["id", *HOST_MODEL_FIELDS, "version"]
 
 
 class ScenarioSerializer(serializers.ModelSerializer):

@@ -92,12 +92,9 @@ class SaitekiModelViewSet(viewsets.ModelViewSet):
     permission_classes = [RolePermission]
 
     def get_queryset(self):
-        action = _ACTION_MAP.get(self.action, perms.VIEW)
         # Reads and writes both start from what the user may see; writes are then checked per object
         # so a visible-but-not-editable object answers 403 and an invisible one 404.
-        qs = self.queryset.model.objects.restrict(
-            self.request.user, perms.VIEW if action != perms.ADD else perms.VIEW
-        )
+        qs = self.queryset.model.objects.restrict(self.request.user, perms.VIEW)
         return self.optimise(qs)
 
     def optimise(self, qs):

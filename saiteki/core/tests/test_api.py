@@ -63,7 +63,12 @@ def test_schema_documents_errors_and_if_match(api_client, role_users):
     patch = schema["paths"]["/api/v1/accounts/organizations/{id}/"]["patch"]
     assert {"400", "403", "404", "412"} <= set(patch["responses"])
     assert any(p["name"] == "If-Match" for p in patch["parameters"])
-    assert "ErrorSerializer" in str(patch["responses"]["412"]) or "Error" in str(patch["responses"]["412"])
+    ref = patch["responses"]["412"]["content"]["application/json"]["schema"]["$ref"]
+    assert "Error" in ref
+    component = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert component["required"] == ["error"]
+    detail_ref = component["properties"]["error"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][detail_ref]["properties"]) == {"code", "message", "fields"}
 
 
 def test_swagger_ui_loads_nothing_from_the_internet(client, role_users):
