@@ -1,15 +1,16 @@
+"""The root URLconf. Apps are mounted by discovery (``SaitekiAppConfig.url_prefix``), never by name."""
+
 from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from saiteki.core.registry import app_url_patterns
 from saiteki.core.views.pages import healthz
 
 urlpatterns = [
     path("", include("saiteki.core.urls")),
-    path("accounts/", include("saiteki.accounts.urls")),
-    path("ledger/", include("saiteki.ledger.urls")),
-    path("consolidation/", include("saiteki.consolidation.urls")),
+    *app_url_patterns(),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", include("saiteki.core.api.urls")),

@@ -3,13 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.roles import Role
 
-class Role(models.TextChoices):
-    ADMIN = "admin", _("情報政策課（管理者）")
-    OWNER = "owner", _("システム所管課")
-    ADVISOR = "advisor", _("CIO補佐官")
-    VIEWER = "viewer", _("委員会閲覧者")
-    AUDITOR = "auditor", _("監査")
+__all__ = ["DateStyle", "OrganizationKind", "Role"]
 
 
 class OrganizationKind(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError
 from saiteki.core.models import AuditEvent
@@ -55,7 +55,7 @@ def lockout_response(request, credentials=None, *args, **kwargs):
 
 
 def _require_admin(user) -> None:
-    if perms.role_of(user) != "admin":
+    if not perms.has_right(user, perms.MANAGE_USERS):
         raise PermissionDenied(_("この操作を行う権限がありません。"))
 
 

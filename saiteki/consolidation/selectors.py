@@ -15,12 +15,12 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from saiteki.accounts import permissions as perms
 from saiteki.consolidation import inputs
 from saiteki.consolidation.choices import RunStatus
 from saiteki.consolidation.models import Scenario, ScenarioRun
 from saiteki.consolidation.savings import FIGURE_LABELS, LINE_LABELS, UNIT_LABELS, formula_text
 from saiteki.consolidation.waves import TRIGGER_LABELS
+from saiteki.core import permissions as perms
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.ledger.choices import ServerKind
 from saiteki.ledger.models import System

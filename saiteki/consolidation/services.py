@@ -15,7 +15,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from saiteki.accounts import permissions as perms
 from saiteki.consolidation import inputs
 from saiteki.consolidation import optimizer as opt
 from saiteki.consolidation.choices import RunStatus
@@ -23,6 +22,7 @@ from saiteki.consolidation.inputs import BuiltInputs
 from saiteki.consolidation.models import Scenario, ScenarioRun
 from saiteki.consolidation.savings import compute_savings
 from saiteki.consolidation.waves import plan_waves
+from saiteki.core import permissions as perms
 from saiteki.core.context import change_context
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed
 from saiteki.core.fiscal import fiscal_year_label

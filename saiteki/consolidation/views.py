@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.accounts import permissions as perms
 from saiteki.consolidation import selectors, services
 from saiteki.consolidation.export import run_workbook
 from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
@@ -21,6 +20,7 @@ from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterS
 from saiteki.consolidation.forms import HostModelForm, ScenarioForm
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
 from saiteki.consolidation.tables import HOSTMODEL_TABLE, SCENARIO_TABLE
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError
 from saiteki.core.excel import XLSX_CONTENT_TYPE
@@ -219,7 +219,7 @@ class RunDetailView(View):
             "scenario": run.scenario,
             "job": run.job,
             "can_follow_job": run.job is not None
-            and (run.job.created_by_id == request.user.pk or perms.role_of(request.user) == "admin"),
+            and (run.job.created_by_id == request.user.pk or perms.has_right(request.user, perms.ALL_JOBS)),
             "can_export": perms.role_allows(request.user, perms.EXPORT, ScenarioRun),
             "can_adopt": perms.can(request.user, perms.CHANGE, run)
             and run.status == "succeeded"

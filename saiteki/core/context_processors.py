@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.fiscal import fiscal_year_label
-from saiteki.core.navigation import MENU
+from saiteki.core.registry import menu_groups
 
 
 def _menu_for(user):
+    """The registered menu, filtered to what this user may open. A wrong URL name raises here (and in
+    the registry test) instead of silently hiding the entry."""
     groups = []
-    for group in MENU:
-        items = []
-        for item in group["items"]:
-            if item.get("permission") and not item["permission"](user):
-                continue
-            try:
-                url = reverse(item["url"])
-            except NoReverseMatch:
-                continue  # the capability's app is not installed yet
-            items.append({"label": item["label"], "url": url})
+    for group in menu_groups():
+        items = [
+            {"label": item.label, "url": reverse(item.url_name)}
+            for item in group.items
+            if item.visible_to(user)
+        ]
         if items:
-            groups.append({"label": group["label"], "items": items})
+            groups.append({"label": group.label, "items": items})
     return groups
 
 

@@ -1,4 +1,5 @@
-"""The demo-data registry: each app contributes a loader; ``manage.py load_demo`` runs them in order.
+"""The demo-data loaders: each app contributes one (in the platform registry); ``manage.py load_demo``
+runs them in order.
 
 Loaders must be deterministic (fixed seeds, fixed dates relative to a fixed reference) and idempotent:
 running the demo twice reuses the database without duplicating anything.
@@ -8,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-_LOADERS: list[tuple[int, str, Callable]] = []
+from saiteki.core.registry import registry
 
 
 def demo_loader(order: int, name: str):
+    """Register a demo loader; ``order`` places it (organisations 10, users 20, ledger 30, …)."""
+
     def decorator(fn: Callable) -> Callable:
-        _LOADERS.append((order, name, fn))
+        registry.register_demo_loader(order, name, fn)
         return fn
 
     return decorator
 
 
 def loaders() -> list[tuple[int, str, Callable]]:
-    return sorted(_LOADERS, key=lambda x: x[0])
+    return registry.sorted_demo_loaders()

@@ -19,24 +19,23 @@ from django_tasks import task
 from saiteki.core import services
 from saiteki.core.context import change_context
 from saiteki.core.models import Job
+from saiteki.core.registry import registry
 
 logger = logging.getLogger("saiteki.jobs")
 
-_REGISTRY: dict[str, Callable] = {}
-
 
 def job_kind(name: str):
-    """Register a function as a job kind."""
+    """Register a function as a job kind (in the platform registry, where the worker finds it)."""
 
     def decorator(fn: Callable) -> Callable:
-        _REGISTRY[name] = fn
+        registry.register_job_kind(name, fn)
         return fn
 
     return decorator
 
 
 def job_enqueue(*, kind: str, title: str, params: dict, user=None) -> Job:
-    if kind not in _REGISTRY:
+    if kind not in registry.job_kinds:
         raise KeyError(kind)
     job = services.job_create(kind=kind, title=title, params=params, user=user)
 
@@ -51,7 +50,7 @@ def job_enqueue(*, kind: str, title: str, params: dict, user=None) -> Job:
 @task()
 def run_job(job_id: str) -> None:
     job = Job.objects.select_related("created_by").get(pk=job_id)
-    fn = _REGISTRY.get(job.kind)
+    fn = registry.job_kinds.get(job.kind)
     services.job_start(job_id=job.pk)
 
     def report(progress: int, message: str = "") -> None:

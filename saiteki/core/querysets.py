@@ -2,7 +2,7 @@
 
 ``Model.objects.restrict(user, "view")`` returns only what the user may see; ``"change"`` only what
 they may edit. The rules themselves (which role may do what, and the division scope of system owners)
-are in :mod:`saiteki.accounts.permissions`; this queryset only applies them.
+are in :mod:`saiteki.core.permissions`; this queryset only applies them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,6 @@ from django.db import models
 
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
-        from saiteki.accounts.permissions import scope_queryset
+        from saiteki.core.permissions import scope_queryset
 
         return scope_queryset(self, user, action)

@@ -23,8 +23,8 @@ from typing import Final
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.models import Organization
+from saiteki.core import permissions as perms
 from saiteki.ledger.choices import (
     BUILD_CATEGORIES,
     RUN_CATEGORIES,

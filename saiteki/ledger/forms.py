@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.choices import OrganizationKind, Role
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.accounts.models import Organization
+from saiteki.core import permissions as perms
 from saiteki.core.forms import SaitekiModelForm
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Municipality, Server, System, Tag, Vendor

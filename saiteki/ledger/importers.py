@@ -29,11 +29,11 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.choices import Role
 from saiteki.accounts.models import Organization
 from saiteki.accounts.selectors import divisions_active_on
 from saiteki.core import context
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.changelog import BulkChangeLog, change_batch, serialize
 from saiteki.core.context import change_context

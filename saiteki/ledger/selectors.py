@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.models import JournalEntry, ObjectChange
 from saiteki.core.views.generic import history_for
 from saiteki.ledger.choices import BUILD_CATEGORIES, CostGroup, CostStage

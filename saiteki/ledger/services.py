@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
 from saiteki.core.errors import ParseError, PermissionDeniedError, ValidationFailed

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.selectors import divisions_active_on
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.context import change_context
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed

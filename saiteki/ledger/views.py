@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.errors import ApplicationError
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import JournalEntry

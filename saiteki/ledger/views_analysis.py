@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
+from saiteki.core import permissions as perms
 from saiteki.core.errors import ParseError
 from saiteki.core.fiscal import fiscal_year_label, parse_fiscal_year
 from saiteki.core.tables import Column, Table

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.forms import FiscalYearField
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError, ConflictError
 from saiteki.core.excel import XLSX_CONTENT_TYPE

@@ -8,8 +8,8 @@ matrix.
 import pytest
 from django.urls import reverse
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.models import Organization
+from saiteki.core import permissions as perms
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from saiteki.accounts import permissions as perms
 from saiteki.consolidation import services
 from saiteki.consolidation.api.serializers import (
     HostModelSerializer,
@@ -20,6 +19,7 @@ from saiteki.consolidation.api.serializers import (
 )
 from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterSet, ScenarioRunFilterSet
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
+from saiteki.core import permissions as perms
 from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.api.viewsets import ERROR_RESPONSES, SaitekiModelViewSet, saiteki_schema
 

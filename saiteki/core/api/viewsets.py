@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.changelog import change_batch
 from saiteki.core.errors import ConflictError

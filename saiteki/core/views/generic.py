@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
@@ -296,7 +296,7 @@ def journal_for(obj) -> models.QuerySet:
 
 
 def can_write_journal(user, obj) -> bool:
-    return perms.can(user, perms.CHANGE, obj) or perms.role_of(user) == "advisor"
+    return perms.can(user, perms.CHANGE, obj) or perms.has_right(user, perms.JOURNAL_ANY)
 
 
 class ObjectHistoryView(ObjectMixin, View):

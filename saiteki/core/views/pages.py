@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from saiteki.accounts import permissions as perms
+from saiteki.core import permissions as perms
 from saiteki.core.errors import ApplicationError, ParseError
 from saiteki.core.fiscal import fiscal_year_label, parse_date, parse_fiscal_year
 from saiteki.core.jobs import job_enqueue
@@ -82,7 +82,7 @@ def journal_add(request, content_type_id: int, object_id: int):
 
 def audit_log(request):
     """Search the security audit log (IT policy admins and auditors)."""
-    if not perms.role_allows(request.user, perms.AUDIT_LOG):
+    if not perms.has_right(request.user, perms.AUDIT_LOG):
         raise PermissionDenied(_("監査ログを表示する権限がありません。"))
     qs = AuditEvent.objects.all()
     q = request.GET.get("q", "").strip()
@@ -117,7 +117,7 @@ def audit_log(request):
 
 def _visible_job(request, pk):
     job = get_object_or_404(Job, pk=pk)
-    if job.created_by_id != request.user.pk and perms.role_of(request.user) != "admin":
+    if job.created_by_id != request.user.pk and not perms.has_right(request.user, perms.ALL_JOBS):
         raise PermissionDenied(_("この処理を表示する権限がありません。"))
     return job
 
@@ -145,7 +145,7 @@ def job_progress(request, pk):
 @require_POST
 def job_selftest(request):
     """Start the self-test job (shows that the worker and the progress display are running)."""
-    if perms.role_of(request.user) != "admin":
+    if not perms.has_right(request.user, perms.RUN_SELFTEST):
         raise PermissionDenied(_("この操作を行う権限がありません。"))
     job = job_enqueue(kind="core.selftest", title=_("動作確認ジョブ"), params={"steps": 5}, user=request.user)
     return redirect("core:job_detail", pk=job.pk)

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from saiteki.accounts import permissions as perms
 from saiteki.accounts.choices import Role
+from saiteki.core import permissions as perms
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
 

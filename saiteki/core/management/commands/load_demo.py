@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -16,13 +13,6 @@ class Command(BaseCommand):
     help = "デモ用の架空の県のデータを読み込みます（何度実行しても重複しません）。"
 
     def handle(self, *args, **options):
-        for config in apps.get_app_configs():
-            if config.name.startswith("saiteki."):
-                try:
-                    importlib.import_module(f"{config.name}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{config.name}.demo":
-                        raise
         with change_context(reason="デモデータ投入"):
             for _order, name, fn in loaders():
                 with transaction.atomic():

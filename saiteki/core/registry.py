@@ -1,0 +1,235 @@
+"""The registry: how a capability app plugs into the platform without core importing it.
+
+An app *declares* what it contributes; core *discovers* it. Declarations live in the app:
+
+* ``apps.py`` — the app's config subclasses :class:`SaitekiAppConfig` and sets ``url_prefix`` (its pages
+  are mounted there from the app's ``urls.py``) and ``menu`` (:class:`MenuGroup`/:class:`MenuItem`, with
+  the roles, rights or model permission that decide who sees each entry);
+* ``api/urls.py`` — the app's API routes, included under ``/api/v1/`` by core's API root;
+* the modules named in :data:`AUTODISCOVER` (``tasks``, ``importers``, ``exporters``, ``schedules``,
+  ``kpi_sources``, ``search``, ``demo``) — imported once at start-up; importing them runs their
+  ``registry.register_*`` calls (job kinds, importers, exporters, scheduled jobs, KPI sources, search
+  sources, demo loaders);
+* model views — :func:`register_model_view` on a view class, collected into URL patterns by
+  :func:`get_model_urls` (NetBox's pattern), so a new view of a model needs no edit to a URL list.
+
+The registry is plain data. Core reads it (menu, API root, job runner, scheduler, import pipeline,
+global search); tests can read it too, and a test app declared only in the test settings proves that a
+new app needs no edit in core.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.urls import path
+from django.utils.module_loading import module_has_submodule
+
+#: Submodules imported from every Saiteki app at start-up; each registers what it declares.
+AUTODISCOVER = ("tasks", "importers", "exporters", "schedules", "kpi_sources", "search", "demo")
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One menu link. Who sees it: ``roles`` (role names), ``right`` (a named right of the policy) or
+    ``perm`` (``(action, "app_label.ModelName")``: the role may do this action on that model at all).
+    With none set, every user with a role sees it."""
+
+    label: Any
+    url_name: str
+    roles: tuple[str, ...] = ()
+    right: str = ""
+    perm: tuple[str, str] | None = None
+
+    def visible_to(self, user) -> bool:
+        from saiteki.core import permissions as perms
+
+        role = perms.role_of(user)
+        if role is None:
+            return False
+        if self.roles and role not in self.roles:
+            return False
+        if self.right and not perms.has_right(user, self.right):
+            return False
+        if self.perm is not None:
+            action, label = self.perm
+            if not perms.role_allows(user, action, apps.get_model(label)):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    """A menu heading. Groups with the same ``key`` declared by several apps are merged (e.g. 管理)."""
+
+    key: str
+    label: Any
+    order: int
+    items: tuple[MenuItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A recurring job: ``job_kind`` is enqueued every ``every_minutes`` (or daily at ``at`` "HH:MM")."""
+
+    name: str
+    job_kind: str
+    title: Any
+    every_minutes: int = 0
+    at: str = ""
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Registry:
+    """Everything the apps declared. One instance, :data:`registry`."""
+
+    job_kinds: dict[str, Callable] = field(default_factory=dict)
+    importers: dict[str, Any] = field(default_factory=dict)
+    exporters: dict[str, Any] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    kpi_sources: dict[str, Any] = field(default_factory=dict)
+    search_sources: dict[str, Any] = field(default_factory=dict)
+    demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
+    model_views: dict[tuple[str, str], list[tuple[str, str, type, dict]]] = field(default_factory=dict)
+
+    def _put(self, table: dict, key: str, value: Any, what: str) -> None:
+        existing = table.get(key)
+        if existing is not None and existing is not value and _qualname(existing) != _qualname(value):
+            raise ValueError(f"{what} {key!r} is registered twice")
+        table[key] = value
+
+    def register_job_kind(self, name: str, fn: Callable) -> None:
+        self._put(self.job_kinds, name, fn, "job kind")
+
+    def register_importer(self, name: str, importer: Any) -> None:
+        self._put(self.importers, name, importer, "importer")
+
+    def register_exporter(self, name: str, exporter: Any) -> None:
+        self._put(self.exporters, name, exporter, "exporter")
+
+    def register_schedule(self, schedule: Schedule) -> None:
+        self._put(self.schedules, schedule.name, schedule, "schedule")
+
+    def register_kpi_source(self, name: str, source: Any) -> None:
+        self._put(self.kpi_sources, name, source, "KPI source")
+
+    def register_search_source(self, name: str, source: Any) -> None:
+        self._put(self.search_sources, name, source, "search source")
+
+    def register_demo_loader(self, order: int, name: str, fn: Callable) -> None:
+        if any(n == name for _o, n, _f in self.demo_loaders):
+            return
+        self.demo_loaders.append((order, name, fn))
+
+    def sorted_demo_loaders(self) -> list[tuple[int, str, Callable]]:
+        return sorted(self.demo_loaders, key=lambda x: x[0])
+
+
+def _qualname(obj: Any) -> str:
+    return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
+
+
+registry = Registry()
+
+
+class SaitekiAppConfig(AppConfig):
+    """Base for every Saiteki app: declares where its pages live and what its menu shows, and imports
+    its registering submodules (:data:`AUTODISCOVER`) when Django is ready."""
+
+    #: Where the app's ``urls.py`` is mounted ("ledger/"); None for an app without pages.
+    url_prefix: str | None = None
+    #: The app's menu contributions.
+    menu: tuple[MenuGroup, ...] = ()
+
+    def ready(self) -> None:
+        for name in AUTODISCOVER:
+            if module_has_submodule(self.module, name):
+                importlib.import_module(f"{self.name}.{name}")
+
+
+def saiteki_apps() -> Iterator[SaitekiAppConfig]:
+    for config in apps.get_app_configs():
+        if isinstance(config, SaitekiAppConfig):
+            yield config
+
+
+def menu_groups() -> list[MenuGroup]:
+    """The menu of every installed app, groups merged by key and ordered."""
+    merged: dict[str, MenuGroup] = {}
+    for config in saiteki_apps():
+        for group in config.menu:
+            if group.key in merged:
+                old = merged[group.key]
+                merged[group.key] = MenuGroup(
+                    old.key, old.label, min(old.order, group.order), old.items + group.items
+                )
+            else:
+                merged[group.key] = group
+    return sorted(merged.values(), key=lambda g: g.order)
+
+
+def app_url_patterns() -> list:
+    """``path(prefix, include(app.urls))`` for every app with pages — used by the root URLconf."""
+    from django.urls import include
+
+    patterns = []
+    for config in saiteki_apps():
+        if config.url_prefix is not None and module_has_submodule(config.module, "urls"):
+            patterns.append(path(config.url_prefix, include(f"{config.name}.urls")))
+    return patterns
+
+
+def api_url_patterns() -> list:
+    """Every app's ``api/urls.py`` patterns, for the API root (``/api/v1/``)."""
+    from django.urls import include
+
+    patterns = []
+    for config in saiteki_apps():
+        if config.label == "core":
+            continue  # core's api/urls.py is the API root itself
+        try:
+            importlib.import_module(f"{config.name}.api.urls")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (f"{config.name}.api", f"{config.name}.api.urls"):
+                raise
+            continue
+        patterns.append(path("", include(f"{config.name}.api.urls")))
+    return patterns
+
+
+# ---------------------------------------------------------------------------------------------------
+# Model views (NetBox's register_model_view / get_model_urls)
+# ---------------------------------------------------------------------------------------------------
+
+
+def register_model_view(model, name: str, *, route: str | None = None, detail: bool = True, **kwargs):
+    """Class decorator: this view is the ``name`` view of ``model``.
+
+    ``detail`` views get ``<int:pk>/<route>/`` (``route`` defaults to ``name``; "" for the object page
+    itself), list views ``<route>/``. The URL name is ``<model_name>_<name>`` (``<model_name>_list`` …)
+    in the app's namespace. Collect them with :func:`get_model_urls` in the app's ``urls.py``.
+    """
+
+    def decorator(view_class):
+        key = (model._meta.app_label, model._meta.model_name)
+        entries = registry.model_views.setdefault(key, [])
+        entries[:] = [e for e in entries if e[0] != name]
+        r = name if route is None else route
+        url = f"<int:pk>/{r}/" if detail and r else ("<int:pk>/" if detail else (f"{r}/" if r else ""))
+        entries.append((name, url, view_class, kwargs))
+        return view_class
+
+    return decorator
+
+
+def get_model_urls(app_label: str, model_name: str) -> list:
+    """URL patterns for every view registered for the model (to include under the model's prefix)."""
+    out = []
+    for name, url, view_class, kwargs in registry.model_views.get((app_label, model_name), []):
+        out.append(path(url, view_class.as_view(**kwargs), name=f"{model_name}_{name}"))
+    return out
