@@ -17,3 +17,5 @@ ALLOWED_HOSTS = ["*"]
 # Tasks run in the worker in production; tests run them through the same database backend and a
 # worker helper (saiteki.core.testing.run_pending_tasks) so the real queue is exercised.
 AXES_ENABLED = env.get_bool("AXES_ENABLED", True)
+# Apps that exist only for tests: they plug into the platform through the registry alone.
+INSTALLED_APPS = [*INSTALLED_APPS, "saiteki.core.tests.plugin"]  # noqa: F405
