@@ -1,6 +1,6 @@
 from django.urls import path
 
-from saiteki.ledger import urls_analysis, urls_import, views
+from saiteki.ledger import urls_analysis, urls_import, urls_survey, views
 
 app_name = "ledger"
 
@@ -43,4 +43,4 @@ for _prefix, _name, _views in (
     ]
 
 # Imports/surveys and the cost analysis keep their routes in their own modules.
-urlpatterns += urls_import.urlpatterns + urls_analysis.urlpatterns
+urlpatterns += urls_import.urlpatterns + urls_survey.urlpatterns + urls_analysis.urlpatterns

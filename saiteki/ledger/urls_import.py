@@ -1,4 +1,4 @@
-"""URLs of the Excel import and the division survey (調査票)."""
+"""URLs of the Excel import (the division survey's are in :mod:`saiteki.ledger.urls_survey`)."""
 
 from django.urls import path
 
@@ -8,18 +8,4 @@ urlpatterns: list = [
     path("import/", views.SystemImportView.as_view(), name="system_import"),
     path("import/template/", views.SystemImportTemplateView.as_view(), name="system_import_template"),
     path("import/<str:token>/", views.SystemImportPreviewView.as_view(), name="system_import_preview"),
-    path("surveys/", views.SurveyListView.as_view(), name="survey_list"),
-    path("surveys/<int:pk>/", views.SurveyDetailView.as_view(), name="survey_detail"),
-    path("surveys/<int:pk>/download/", views.SurveyDownloadAllView.as_view(), name="survey_download_all"),
-    path("surveys/responses/<int:pk>/", views.SurveyResponseView.as_view(), name="survey_response"),
-    path(
-        "surveys/responses/<int:pk>/download/",
-        views.SurveyDownloadView.as_view(),
-        name="survey_response_download",
-    ),
-    path(
-        "surveys/responses/<int:pk>/apply/",
-        views.SurveyResponseApplyView.as_view(),
-        name="survey_response_apply",
-    ),
 ]
