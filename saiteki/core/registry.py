@@ -95,7 +95,7 @@ class Registry:
     kpi_sources: dict[str, Any] = field(default_factory=dict)
     search_sources: dict[str, Any] = field(default_factory=dict)
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
-    model_views: dict[tuple[str, str], list[tuple[str, str, type, dict]]] = field(default_factory=dict)
+    model_views: dict[tuple[str, str], list[tuple[str, str, Any, dict]]] = field(default_factory=dict)
 
     def _put(self, table: dict, key: str, value: Any, what: str) -> None:
         existing = table.get(key)

@@ -167,7 +167,7 @@ def _decompose(
     """Split the arc flow into paths from 0 (patterns), largest flow first."""
     eps = 1e-7
     out_arcs: dict[int, list[int]] = {}
-    for a in np.flatnonzero(fl > eps):
+    for a in map(int, np.flatnonzero(fl > eps)):
         out_arcs.setdefault(int(tail[a]), []).append(int(a))
     fl = fl.copy()
     patterns: list[tuple[tuple[int, ...], float]] = []
@@ -178,7 +178,7 @@ def _decompose(
             arcs = [a for a in out_arcs.get(v, []) if fl[a] > eps]
             if not arcs:
                 break
-            a = max(arcs, key=lambda x: fl[x])
+            a = int(max(arcs, key=lambda x: float(fl[x])))
             path.append(a)
             v = int(head[a])
         if not path:

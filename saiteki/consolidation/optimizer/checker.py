@@ -102,12 +102,12 @@ def check(scenario: Scenario, result: PlacementResult) -> list[RuleCheck]:
         for g in rules.anti_affinity:
             seen: dict[int, str] = {}
             for mid in g:
-                k = result.placement.get(mid)
-                if k is None:
+                hk = result.placement.get(mid)
+                if hk is None:
                     continue
-                if k in seen:
-                    problems.append(f"{seen[k]} and {mid} share host {k}")
-                seen[k] = mid
+                if hk in seen:
+                    problems.append(f"{seen[hk]} and {mid} share host {hk}")
+                seen[hk] = mid
         checks.append(RuleCheck("anti_affinity", not problems, "; ".join(problems[:5])))
 
     # 5. Affinity: all members on one host.
@@ -123,8 +123,8 @@ def check(scenario: Scenario, result: PlacementResult) -> list[RuleCheck]:
     if rules.pinned:
         problems = []
         for mid, host_id in rules.pinned.items():
-            k = result.placement.get(mid)
-            if k is None or not 0 <= k < len(hosts) or hosts[k].host_id != host_id:
+            pk_ = result.placement.get(mid)
+            if pk_ is None or not 0 <= pk_ < len(hosts) or hosts[pk_].host_id != host_id:
                 problems.append(f"{mid} must be on {host_id}")
         checks.append(RuleCheck("pinned", not problems, "; ".join(problems[:5])))
 

@@ -66,6 +66,7 @@ def solve_packing(
     base = ffd(problem)
     ffd_n = len(base)
     best = base
+    sol: Bins | None
     method = "ffd"
     if len(best) > lb:
         sol, name = portfolio(problem, lambda: time.monotonic() >= deadline)

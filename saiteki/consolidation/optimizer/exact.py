@@ -75,18 +75,18 @@ def search(
         for b in range(k):
             if i in locked:
                 if b == locked[i]:
-                    x[i, b] = m.NewConstant(1)
+                    x[i, b] = m.new_constant(1)
                 continue
             if b >= n_pre and b - n_pre > rank[i]:
                 continue  # symmetry: the r-th largest free item uses one of the first r+1 new bins
-            x[i, b] = m.NewBoolVar(f"x{i}_{b}")
-    used = [m.NewBoolVar(f"y{b}") for b in range(k)]
+            x[i, b] = m.new_bool_var(f"x{i}_{b}")
+    used = [m.new_bool_var(f"y{b}") for b in range(k)]
     for b in range(n_pre):
-        m.Add(used[b] == 1)
+        m.add(used[b] == 1)
     for b in range(n_pre, k - 1):
-        m.Add(used[b] >= used[b + 1])
+        m.add(used[b] >= used[b + 1])
     for i in range(n):
-        m.AddExactlyOne([v for (ii, _b), v in x.items() if ii == i])
+        m.add_exactly_one([v for (ii, _b), v in x.items() if ii == i])
     by_bin: dict[int, list[int]] = {b: [] for b in range(k)}
     for i, b in x:
         by_bin[b].append(i)
@@ -95,25 +95,25 @@ def search(
         for j in range(d):
             terms = [int(sizes[i, j]) * x[i, b] for i in by_bin[b] if sizes[i, j] > 0]
             if terms:
-                m.Add(sum(terms) <= int(cb[j]) * used[b])
+                m.add(sum(terms) <= int(cb[j]) * used[b])
         for i in by_bin[b]:
-            m.AddImplication(x[i, b], used[b])
+            m.add_implication(x[i, b], used[b])
     if problem.conflicts:
         for i in range(n):
             for j in problem.conflicts[i]:
                 if j > i:
                     for b in range(k):
                         if (i, b) in x and (j, b) in x:
-                            m.AddBoolOr([x[i, b].Not(), x[j, b].Not()])
-    m.Add(sum(used) >= max(lower_bound, n_pre))
-    m.Minimize(sum(used))
+                            m.add_bool_or([x[i, b].Not(), x[j, b].Not()])
+    m.add(sum(used) >= max(lower_bound, n_pre))
+    m.minimize(sum(used))
     # Hint: the incumbent, with its new bins relabelled so the symmetry breaking admits it.
     relabel = _relabel_for_symmetry(best, n_pre, rank)
     if relabel is not None:
         for b, items in enumerate(relabel):
             for i in items:
                 if (i, b) in x:
-                    m.AddHint(x[i, b], 1)
+                    m.add_hint(x[i, b], 1)
     # Building the model in Python takes a noticeable share of a short budget on a loaded machine:
     # give CP-SAT only what is left now, minus a margin for its presolve and the answer extraction.
     remaining = deadline - time.monotonic()
@@ -123,16 +123,16 @@ def search(
     solver.parameters.max_time_in_seconds = max(0.1, remaining * 0.85 - 0.1)
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
-    st = solver.Solve(m)
+    st = solver.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         lb = k if (st == cp_model.INFEASIBLE and exact_data) else 0
         return ExactResult(None, lb)
     bins: Bins = [[] for _ in range(k)]
     for (i, b), v in x.items():
-        if solver.Value(v):
+        if solver.value(v):
             bins[b].append(i)
     bins = bins[:n_pre] + [bb for bb in bins[n_pre:] if bb]
-    bound = int(math.ceil(solver.BestObjectiveBound() - 1e-6)) if exact_data else 0
+    bound = int(math.ceil(solver.best_objective_bound - 1e-6)) if exact_data else 0
     return ExactResult(bins, bound)
 
 
@@ -174,29 +174,29 @@ def pack_into(
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     for i in range(n):
         for b in range(min(k, rank[i] + 1)):
-            x[i, b] = m.NewBoolVar("")
-        m.AddExactlyOne([x[i, b] for b in range(min(k, rank[i] + 1))])
+            x[i, b] = m.new_bool_var("")
+        m.add_exactly_one([x[i, b] for b in range(min(k, rank[i] + 1))])
     for b in range(k):
         members = [i for i in range(n) if (i, b) in x]
         for j in range(d):
             terms = [int(isz[i, j]) * x[i, b] for i in members if isz[i, j] > 0]
             if terms:
-                m.Add(sum(terms) <= int(icap[j]))
+                m.add(sum(terms) <= int(icap[j]))
         if conflicts:
             for i in members:
                 for jj in conflicts[i]:
                     if jj > i and (jj, b) in x:
-                        m.AddBoolOr([x[i, b].Not(), x[jj, b].Not()])
+                        m.add_bool_or([x[i, b].Not(), x[jj, b].Not()])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
-    st = solver.Solve(m)
+    st = solver.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     bins: Bins = [[] for _ in range(k)]
     for (i, b), v in x.items():
-        if solver.Value(v):
+        if solver.value(v):
             bins[b].append(i)
     return bins
 

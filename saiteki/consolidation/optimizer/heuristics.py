@@ -9,6 +9,7 @@ benchmark compares against; the solver always includes it, so it can never retur
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -163,8 +164,8 @@ def portfolio(problem: PackingProblem, deadline_check: Callable[[], bool] | None
     for name, key in _size_measures(problem).items():
         order = decreasing(key)
         if name != "sum" and name != "size":
-            candidates.append((f"ff_{name}", lambda o=order: pack_in_order(problem, o)))
-        candidates.append((f"bf_{name}", lambda o=order: pack_in_order(problem, o, best_fit=True)))
+            candidates.append((f"ff_{name}", partial(pack_in_order, problem, order)))
+        candidates.append((f"bf_{name}", partial(pack_in_order, problem, order, best_fit=True)))
     if problem.n <= 3000:
         candidates.append(("dot", lambda: dot_product_pack(problem, "dot")))
         if problem.d > 1:

@@ -96,10 +96,10 @@ class _Units:
                 us.append(self.unit_of[mid])
             if len(set(us)) != len(us):
                 raise ScenarioError(f"anti-affinity group {g[:3]} contradicts an affinity group")
-            for a in us:
-                for b in us:
-                    if a != b:
-                        self.conflicts[a].add(b)
+            for ua in us:
+                for ub in us:
+                    if ua != ub:
+                        self.conflicts[ua].add(ub)
         # Pins → units locked to an existing host.
         existing = {h.id for h in scenario.existing_hosts}
         self.pin: dict[int, str] = {}
@@ -235,10 +235,10 @@ def solve(scenario: Scenario) -> PlacementResult:
             pinned_hosts_of[key].append(host_id)
     seen_host: dict[str, str] = {}
     for key, hs in pinned_hosts_of.items():
-        for h in hs:
-            if h in seen_host and seen_host[h] != key:
-                raise ScenarioError(f"existing host {h} would hold machines of two segments")
-            seen_host[h] = key
+        for host_name in hs:
+            if host_name in seen_host and seen_host[host_name] != key:
+                raise ScenarioError(f"existing host {host_name} would hold machines of two segments")
+            seen_host[host_name] = key
 
     total_items = max(1, len(units.members))
     placed_hosts: list[
