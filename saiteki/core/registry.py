@@ -84,6 +84,48 @@ class Schedule:
     params: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class KpiSource:
+    """A KPI computed from a capability's records (SPEC C5).
+
+    ``compute(fiscal_year)`` returns the value for that fiscal year (as of its end, or as of today for
+    the current year), or None when there is no data yet. ``unit`` is "%", "件", "円", "回", "台" …;
+    ``higher_is_better`` tells the dashboard which way is good.
+    """
+
+    key: str
+    label: Any
+    unit: str
+    compute: Callable[[int], Any]
+    description: Any = ""
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of a search source, already filtered to what the user may see."""
+
+    title: str
+    url: str
+    snippet: str = ""
+    score: float = 0.0
+    kind: Any = ""
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """A searchable kind of object (systems, karte entries, articles …) for the global search box.
+
+    ``search(user, query, limit)`` returns at most ``limit`` :class:`SearchHit` objects the user may see,
+    best first. Sources are responsible for their own permission filtering (``restrict(user, "view")``).
+    """
+
+    key: str
+    label: Any
+    search: Callable[[Any, str, int], list[SearchHit]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     """Everything the apps declared. One instance, :data:`registry`."""
@@ -92,8 +134,8 @@ class Registry:
     importers: dict[str, Any] = field(default_factory=dict)
     exporters: dict[str, Any] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
-    kpi_sources: dict[str, Any] = field(default_factory=dict)
-    search_sources: dict[str, Any] = field(default_factory=dict)
+    kpi_sources: dict[str, KpiSource] = field(default_factory=dict)
+    search_sources: dict[str, SearchSource] = field(default_factory=dict)
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     model_views: dict[tuple[str, str], list[tuple[str, str, Any, dict]]] = field(default_factory=dict)
 
@@ -115,11 +157,11 @@ class Registry:
     def register_schedule(self, schedule: Schedule) -> None:
         self._put(self.schedules, schedule.name, schedule, "schedule")
 
-    def register_kpi_source(self, name: str, source: Any) -> None:
-        self._put(self.kpi_sources, name, source, "KPI source")
+    def register_kpi_source(self, source: KpiSource) -> None:
+        self._put(self.kpi_sources, source.key, source, "KPI source")
 
-    def register_search_source(self, name: str, source: Any) -> None:
-        self._put(self.search_sources, name, source, "search source")
+    def register_search_source(self, source: SearchSource) -> None:
+        self._put(self.search_sources, source.key, source, "search source")
 
     def register_demo_loader(self, order: int, name: str, fn: Callable) -> None:
         if any(n == name for _o, n, _f in self.demo_loaders):
