@@ -1,4 +1,4 @@
-"""Test helpers shared by every app's tests (users per role, organisations, running queued jobs)."""
+"""Users per role, the organisation tree, the job worker and the browser: what every app's tests start from."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def make_org_tree() -> dict[str, Organization]:
 def make_user(
     username: str, role: str | None, division: Organization | None = None, password: str = "pw-test-12345"
 ) -> User:
+    """A user with a role assignment for the current fiscal year (through the real service)."""
     user = User.objects.create_user(username=username, password=password, display_name=username)
     if role is not None:
         assignment_set(
@@ -63,6 +64,8 @@ def make_user(
 
 
 def make_role_users(orgs: dict[str, Organization]) -> dict[str, User]:
+    """One user per role (the owner in 税務課, the admin in 情報政策課) plus ``"none"``: a user without
+    a role this fiscal year. Keys are the role values, the columns of ``assert_matrix``."""
     return {
         Role.ADMIN: make_user("t-admin", Role.ADMIN, orgs["情報政策課"]),
         Role.OWNER: make_user("t-owner", Role.OWNER, orgs["税務課"]),
@@ -79,8 +82,10 @@ def run_pending_tasks() -> None:
 
 
 def browser_launch_kwargs() -> dict:
+    """Debian's Chromium, never a downloaded browser (see STACK.md)."""
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
 
 
 def is_postgres() -> bool:
+    """Some assertions (query plans, locks) differ by backend; the suite runs on both."""
     return os.environ.get("DATABASE_URL", "").startswith("postgres")
