@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.errors import ApplicationError
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import JournalEntry
+from saiteki.core.money import parse_yen
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
     ObjectDeleteView,
@@ -206,8 +208,30 @@ class SystemHistoryView(ObjectHistoryView):
     model = System
 
 
+#: Units the cost grid accepts and shows amounts in (budget documents are kept in 千円).
+COST_GRID_UNITS = ("円", "千円")
+
+
+def _grid_unit(value) -> str:
+    return value if value in COST_GRID_UNITS else "円"
+
+
+def _in_unit(amount: int | None, unit: str) -> str:
+    """An amount as typed in the grid's unit: 1,500,000 in 千円 reads 「1,500」, 1,500 reads 「1.5」."""
+    if amount is None:
+        return ""
+    if unit == "千円":
+        return f"{(Decimal(amount) / 1000).normalize():,f}"
+    return f"{amount:,}"
+
+
 class SystemCostsView(View):
-    """The cost grid of one system: fiscal years down, categories across, one stage at a time."""
+    """The cost grid of one system: fiscal years down, categories across, one stage at a time.
+
+    Each cell carries the amount it had when the page was read (``o_<fy>_<category>``): only cells the
+    user changed are written, and a cell someone else changed meanwhile is a conflict that keeps the
+    user's input (see :func:`saiteki.ledger.services.cost_grid_save`).
+    """
 
     template_name = "ledger/system_costs.html"
 
@@ -216,11 +240,15 @@ class SystemCostsView(View):
 
     def _years(self, request) -> list[int]:
         current = request.fiscal_year
-        return list(range(current - 9, current + 2))
+        years = range(current - 9, current + 2)
+        return [y for y in years if services.COST_FY_MIN <= y <= services.COST_FY_MAX]
 
     def get(self, request, pk, errors=None, submitted=None, status=200):
         system = self._system(request, pk)
-        stage = _stage(request) if request.method == "GET" else request.POST.get("stage", CostStage.BUDGET)
+        source = request.GET if request.method == "GET" else request.POST
+        stage = source.get("stage", CostStage.BUDGET)
+        stage = stage if stage in CostStage.values else CostStage.BUDGET
+        unit = _grid_unit(source.get("unit"))
         years = self._years(request)
         grid = selectors.cost_grid(system=system, stage=stage, years=years)
         categories = [CostCategory(c) for c in (*BUILD_CATEGORIES, *RUN_CATEGORIES)]
@@ -229,8 +257,25 @@ class SystemCostsView(View):
             cells = []
             for cat in categories:
                 key = f"c_{fy}_{cat.value}"
-                value = submitted.get(key) if submitted is not None else grid.get((fy, cat.value))
-                cells.append({"name": key, "value": value, "error": (errors or {}).get(key)})
+                stored = grid.get((fy, cat.value))
+                value, original = _in_unit(stored, unit), stored
+                if submitted is not None and _user_changed(submitted, fy, cat.value, unit):
+                    # Keep what the user typed, and the amount they started from unless told otherwise.
+                    value = submitted.get(key, "")
+                    original = _original(submitted, fy, cat.value)
+                    if key in (errors or {}) and (errors or {}).get("conflict"):
+                        original = stored
+                cells.append(
+                    {
+                        "name": key,
+                        "original_name": f"o_{fy}_{cat.value}",
+                        "value": value,
+                        "original": "" if original is None else original,
+                        "error": (errors or {}).get(key),
+                        "category": cat,
+                        "group": "build" if cat.value in BUILD_CATEGORIES else "run",
+                    }
+                )
             build = sum(grid.get((fy, c), 0) for c in BUILD_CATEGORIES)
             run = sum(grid.get((fy, c), 0) for c in RUN_CATEGORIES)
             rows.append({"fy": fy, "cells": cells, "build": build, "run": run, "total": build + run})
@@ -242,14 +287,20 @@ class SystemCostsView(View):
                 "object": system,
                 "title": _("%(name)s の経費") % {"name": system},
                 "stage": stage,
+                "stage_label": CostStage(stage).label,
                 "stages": CostStage.choices,
+                "unit": unit,
+                "units": COST_GRID_UNITS,
                 "categories": categories,
                 "build_count": len(BUILD_CATEGORIES),
                 "run_count": len(RUN_CATEGORIES),
                 "rows": rows,
                 "column_totals": column_totals,
                 "grand_total": sum(column_totals),
+                "build_total": sum(r["build"] for r in rows),
+                "run_total": sum(r["run"] for r in rows),
                 "can_change": perms.can(request.user, perms.CHANGE, system),
+                "reason": submitted.get("change_reason", "") if submitted is not None else "",
             },
             status=status,
         )
@@ -259,30 +310,59 @@ class SystemCostsView(View):
         if not perms.can(request.user, perms.CHANGE, system):
             raise PermissionDenied(_("この操作を行う権限がありません。"))
         stage = request.POST.get("stage", CostStage.BUDGET)
+        unit = _grid_unit(request.POST.get("unit"))
         cells = {}
+        expected = {}
         for fy in self._years(request):
             for cat in CostCategory.values:
                 key = f"c_{fy}_{cat}"
                 if key in request.POST:
                     cells[(fy, cat)] = request.POST[key].strip()
+                    if f"o_{fy}_{cat}" in request.POST:
+                        expected[(fy, cat)] = _original(request.POST, fy, cat)
         try:
             counts = services.cost_grid_save(
                 user=request.user,
                 system=system,
                 stage=stage,
                 cells=cells,
-                unit=request.POST.get("unit", "円"),
+                unit=unit,
                 reason=request.POST.get("change_reason", ""),
+                expected=expected or None,
             )
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
             errors = {k: v[0] for k, v in exc.fields.items()}
-            return self.get(request, pk, errors=errors, submitted=request.POST, status=400)
+            if isinstance(exc, services.CostGridConflict):
+                errors["conflict"] = True
+            return self.get(request, pk, errors=errors, submitted=request.POST, status=exc.status_code)
         messages.success(
             request,
             _("経費を保存しました（追加%(created)s件・変更%(updated)s件・削除%(deleted)s件）。") % counts,
         )
-        return redirect(reverse("ledger:system_costs", args=[system.pk]) + f"?stage={stage}")
+        url = reverse("ledger:system_costs", args=[system.pk]) + f"?stage={stage}"
+        return redirect(url + (f"&unit={unit}" if unit != "円" else ""))
+
+
+def _original(data, fy: int, category: str) -> int | None:
+    """The amount (yen) a cell had when the grid was read; None when it was empty or unreadable."""
+    raw = str(data.get(f"o_{fy}_{category}", "")).strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _user_changed(data, fy: int, category: str, unit: str) -> bool:
+    """Whether the user edited this cell (compared as amounts, so 「1,000」 equals 1000)."""
+    key = f"c_{fy}_{category}"
+    if key not in data:
+        return False
+    if f"o_{fy}_{category}" not in data:
+        return True
+    raw = data.get(key, "").strip()
+    try:
+        value = parse_yen(raw, unit=unit) if raw else None
+    except ApplicationError:
+        return True
+    return value != _original(data, fy, category)
 
 
 class ServerListView(ObjectListView):
