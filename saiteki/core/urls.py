@@ -1,5 +1,6 @@
 from django.urls import path
 
+from saiteki.core.importing import urls as importing_urls
 from saiteki.core.views import pages
 
 app_name = "core"
@@ -14,3 +15,6 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", pages.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/progress/", pages.job_progress, name="job_progress"),
 ]
+
+# The generic import pages (upload → preview → apply, template) of every registered importer.
+urlpatterns += importing_urls.urlpatterns

@@ -20,10 +20,10 @@ from saiteki.core import permissions as perms
 from saiteki.core.errors import ApplicationError, ConflictError
 from saiteki.core.forms import WarekiDateField
 from saiteki.core.importing import ImportPreview, ImportRowErrors
+from saiteki.core.importing.forms import ImportUploadForm
+from saiteki.core.importing.views import download, preview_page
 from saiteki.ledger import surveys
 from saiteki.ledger.models import SurveyCampaign, SurveyResponse, SurveyStatus
-from saiteki.ledger.views_import import ImportUploadForm, preview_page
-from saiteki.ledger.views_import import _download as download
 
 
 class SurveyCampaignForm(forms.Form):

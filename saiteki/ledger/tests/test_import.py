@@ -78,15 +78,23 @@ def export_list(client, query: str = "") -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 
+def header_row(ws) -> int:
+    """The row of the column headers (an export may start with a title block: FY, stage, filter)."""
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        if any(c.value == "システム番号" for c in row):
+            return row[0].row
+    raise AssertionError("no header row")
+
+
 def find_row(ws, number: str) -> int:
-    for row in ws.iter_rows(min_row=2):
+    for row in ws.iter_rows(min_row=header_row(ws) + 1):
         if row[0].value == number:
             return row[0].row
     raise AssertionError(number)
 
 
 def col(ws, header: str) -> int:
-    return [c.value for c in ws[1]].index(header) + 1
+    return [c.value for c in ws[header_row(ws)]].index(header) + 1
 
 
 def post_import(client, data: bytes, name: str, unit: str = "円", blank: str = "keep"):
@@ -509,9 +517,11 @@ def test_owner_imports_own_division_only(client, orgs, role_users):
     assert ledger["tax"].name == "県税システム（所管課修正）"
 
     for rows, column in (
-        ([["LIB-001", "図書館（他課）", None]], "システム番号"),  # another division's existing system
-        ([["SYS-401", "他課に新規", "県立図書館"]], "所管所属"),  # a new system for another division
-        ([["SYS-002", "移管", "県立図書館"]], "所管所属"),  # moving an own system away
+        # The same answer, on the same column, whether the number exists in another division or not
+        # (issue 8: the import must not let an owner enumerate other divisions' system numbers).
+        ([["LIB-001", "図書館（他課）", "県立図書館"]], "システム番号"),  # another division's system
+        ([["SYS-401", "他課に新規", "県立図書館"]], "システム番号"),  # a new system for another division
+        ([["SYS-002", "移管", "県立図書館"]], "システム番号"),  # moving an own system away
     ):
         bad = openpyxl.Workbook()
         bad.active.append(["システム番号", "システム名", "所管所属"])
@@ -530,8 +540,9 @@ def test_owner_imports_own_division_only(client, orgs, role_users):
     costs.active.title = "経費"
     costs.active.append(["システム番号", "年度", "経費区分", "段階", "金額"])
     costs.active.append(["LIB-001", 2026, "ハードウェア賃借", "予算額", 1])
+    costs.active.append(["NOPE-404", 2026, "ハードウェア賃借", "予算額", 1])  # exists nowhere
     preview = ledger_import_preview(user=owner, source=xlsx_bytes(costs), file_name="c.xlsx")
-    assert [e.message for e in preview.errors] == ["自所属以外のシステムは取り込めません。"]
+    assert [e.message for e in preview.errors] == ["自所属以外のシステムは取り込めません。"] * 2
 
 
 @pytest.mark.django_db
@@ -578,12 +589,11 @@ def test_apply_refuses_when_the_ledger_changed_after_the_preview(client, orgs, r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_large_files_run_as_background_jobs(client, orgs, role_users, monkeypatch):
+def test_large_files_run_as_background_jobs(client, orgs, role_users, settings):
     from saiteki.core.models import Job
     from saiteki.core.testing import run_pending_tasks
-    from saiteki.ledger import views_import
 
-    monkeypatch.setattr(views_import, "SYNC_MAX_BYTES", 0)
+    settings.SAITEKI_IMPORT_SYNC_BYTES = 0
     make_ledger(orgs)
     client.force_login(role_users["admin"])
     wb = openpyxl.Workbook()
