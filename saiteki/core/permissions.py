@@ -60,6 +60,8 @@ SURVEYS = "surveys"  #: take part in division surveys (send as admin, answer as 
 PREFECTURE_PLANS = "prefecture_plans"  #: see consolidation runs prefecture-wide (every division's machines)
 DELETE_SYSTEMS = "delete_systems"  #: delete a system outright (owners propose 廃止 instead)
 MANAGE_SCHEDULES = "manage_schedules"  #: run scheduled jobs now, see their results
+KNOWLEDGE_ALL = "knowledge_all"  #: read every knowledge article, restricted ones included
+KNOWLEDGE_STATS = "knowledge_stats"  #: see the knowledge base's use statistics (incl. zero-result queries)
 
 RIGHTS: dict[str, frozenset[str]] = {
     AUDIT_LOG: frozenset({Role.ADMIN, Role.AUDITOR}),
@@ -71,6 +73,8 @@ RIGHTS: dict[str, frozenset[str]] = {
     PREFECTURE_PLANS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
     DELETE_SYSTEMS: frozenset({Role.ADMIN}),
     MANAGE_SCHEDULES: frozenset({Role.ADMIN, Role.AUDITOR}),
+    KNOWLEDGE_ALL: frozenset({Role.ADMIN}),
+    KNOWLEDGE_STATS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
 }
 
 

@@ -18,3 +18,8 @@ urlpatterns = [
 
 # The generic import pages (upload → preview → apply, template) of every registered importer.
 urlpatterns += importing_urls.urlpatterns
+
+# The global search box in the header (sources are registered by the apps).
+from saiteki.core.views import search as search_views  # noqa: E402
+
+urlpatterns += [path("search/", search_views.global_search, name="search")]
