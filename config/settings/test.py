@@ -18,4 +18,4 @@ ALLOWED_HOSTS = ["*"]
 # worker helper (saiteki.core.testing.run_pending_tasks) so the real queue is exercised.
 AXES_ENABLED = env.get_bool("AXES_ENABLED", True)
 # Apps that exist only for tests: they plug into the platform through the registry alone.
-INSTALLED_APPS = [*INSTALLED_APPS, "saiteki.core.tests.plugin"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "saiteki.core.tests.plugin", "saiteki.core.tests.flow"]  # noqa: F405

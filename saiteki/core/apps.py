@@ -18,7 +18,10 @@ class CoreConfig(reg.SaitekiAppConfig):
             "admin",
             _("管理"),
             900,
-            (reg.MenuItem(_("監査ログ"), "core:audit_log", right="audit_log"),),
+            (
+                reg.MenuItem(_("監査ログ"), "core:audit_log", right="audit_log"),
+                reg.MenuItem(_("定期処理"), "core:schedules", right="manage_schedules"),
+            ),
         ),
     )
 

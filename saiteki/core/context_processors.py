@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
 from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.notifications import unread_count
 from saiteki.core.registry import menu_groups
 
 
@@ -44,4 +45,5 @@ def shell(request):
         if assignment
         else (_("管理者") if user.is_superuser else _("役割なし")),
         "user_division": assignment.division if assignment else None,
+        "inbox_unread": unread_count(user),
     }

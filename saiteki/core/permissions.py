@@ -59,7 +59,8 @@ RUN_SELFTEST = "run_selftest"  #: start the queue self-test job
 SURVEYS = "surveys"  #: take part in division surveys (send as admin, answer as owner)
 PREFECTURE_PLANS = "prefecture_plans"  #: see consolidation runs prefecture-wide (every division's machines)
 DELETE_SYSTEMS = "delete_systems"  #: delete a system outright (owners propose 廃止 instead)
-MANAGE_SCHEDULES = "manage_schedules"  #: run scheduled jobs now, see their results
+MANAGE_SCHEDULES = "manage_schedules"  #: see scheduled jobs, their last runs and results
+RUN_SCHEDULES = "run_schedules"  #: run a scheduled job now (「今すぐ実行」)
 KNOWLEDGE_ALL = "knowledge_all"  #: read every knowledge article, restricted ones included
 KNOWLEDGE_STATS = "knowledge_stats"  #: see the knowledge base's use statistics (incl. zero-result queries)
 
@@ -73,6 +74,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     PREFECTURE_PLANS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
     DELETE_SYSTEMS: frozenset({Role.ADMIN}),
     MANAGE_SCHEDULES: frozenset({Role.ADMIN, Role.AUDITOR}),
+    RUN_SCHEDULES: frozenset({Role.ADMIN}),
     KNOWLEDGE_ALL: frozenset({Role.ADMIN}),
     KNOWLEDGE_STATS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
 }

@@ -83,6 +83,17 @@ class Schedule:
     at: str = ""
     params: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A wrong declaration fails at start-up, not silently at 2 a.m. (see core/scheduler.py).
+        import re
+
+        if bool(self.every_minutes) == bool(self.at):
+            raise ValueError(f"schedule {self.name!r}: give exactly one of every_minutes or at")
+        if self.every_minutes and (not isinstance(self.every_minutes, int) or self.every_minutes < 1):
+            raise ValueError(f"schedule {self.name!r}: every_minutes must be a positive integer")
+        if self.at and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", self.at):
+            raise ValueError(f"schedule {self.name!r}: at must be 'HH:MM'")
+
 
 @dataclass(frozen=True)
 class KpiSource:

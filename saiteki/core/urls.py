@@ -1,7 +1,7 @@
 from django.urls import path
 
 from saiteki.core.importing import urls as importing_urls
-from saiteki.core.views import pages
+from saiteki.core.views import inbox, pages, schedules, workflow
 
 app_name = "core"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("jobs/selftest/", pages.job_selftest, name="job_selftest"),
     path("jobs/<uuid:pk>/", pages.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/progress/", pages.job_progress, name="job_progress"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", inbox.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
+    path("inbox/preferences/", inbox.inbox_preferences, name="inbox_preferences"),
+    path("schedules/", schedules.schedules, name="schedules"),
+    path("schedules/<str:name>/run/", schedules.schedule_run, name="schedule_run"),
+    path("transition/<int:content_type_id>/<int:object_id>/", workflow.transition, name="transition"),
 ]
 
 # The generic import pages (upload → preview → apply, template) of every registered importer.

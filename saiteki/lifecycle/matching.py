@@ -1,0 +1,652 @@
+"""Matching free-text product names from the ledger to catalogue release cycles (pure, no Django).
+
+Staff write the same product many ways: 「Windows Server 2012 R2 Standard」, 「ＲＨＥＬ７．９」,
+「ウインドウズサーバー2019」, 「SQLServer2016SP3」, 「Oracle Database 19c Standard Edition 2」. The
+matcher turns such text into a catalogue *product* and *cycle* in four steps, each general rather than
+a list of known strings:
+
+1. :func:`normalise` — NFKC (full-width letters, digits and spaces become ASCII), lower case, katakana
+   product words to their English names (ウインドウズ → windows, サーバー → server), service-pack and
+   bit-width phrases to canonical forms, spaces inserted between glued words and versions
+   (``rhel7.9`` → ``rhel 7.9``, ``2012r2`` → ``2012 r2``).
+2. Product detection by aliases (catalogue titles, slugs and a table of common spellings; admins add
+   more as rules). Aliases match across missing spaces (``windowsserver``). Two different products in
+   one text is ambiguous and never matched: a wrong match is worse than none. Vendor-only aliases
+   ("oracle", "apache") count only when nothing more specific was found.
+3. The rest of the text is tokenised: versions (``7.9``, ``19c``, ``22h2``, ``r2``, ``sp3``) are kept;
+   edition, vendor and packaging words (Standard, Datacenter, 64bit, 日本語版 …) are dropped; any other
+   Latin or katakana word outside brackets means the text is about something else and stops the match.
+4. The version tokens are looked up in the product's cycle keys — built by the *same* tokeniser from
+   every cycle's id and label — exactly first, then with service packs or editions the catalogue needs
+   (Windows Server 2008 R2 → ``2008-r2-sp1``), then with dotted versions shortened (7.9 → 7). A lookup
+   that finds more than one cycle is ambiguous and unmatched.
+
+Every answer carries a confidence in [0, 1] that says how much of this was exact.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# --- Normalisation ------------------------------------------------------------------------------------
+
+#: Katakana (and a few kanji) spellings of product and edition words → their English words.
+#: Applied longest first, so ウィンドウズサーバー becomes "windows server".
+KATAKANA: dict[str, str] = {
+    "ウインドウズ": "windows",
+    "ウィンドウズ": "windows",
+    "ウインドーズ": "windows",
+    "ウィンドーズ": "windows",
+    "ウインドウス": "windows",
+    "ウィンドウス": "windows",
+    "サーバー": "server",
+    "サーバ": "server",
+    "サーヴァー": "server",
+    "マイクロソフト": "microsoft",
+    "レッドハット": "red hat",
+    "エンタープライズ": "enterprise",
+    "エンタプライズ": "enterprise",
+    "リナックス": "linux",
+    "リヌクス": "linux",
+    "オラクル": "oracle",
+    "データベース": "database",
+    "エスキューエル": "sql",
+    "シークェル": "sql",
+    "ポストグレスキューエル": "postgresql",
+    "ポストグレス": "postgresql",
+    "ポスグレ": "postgresql",
+    "ポストグレ": "postgre",
+    "マイエスキューエル": "mysql",
+    "マリアディービー": "mariadb",
+    "セントオーエス": "centos",
+    "セントos": "centos",
+    "ウブントゥ": "ubuntu",
+    "ウブンツ": "ubuntu",
+    "ユーブンツ": "ubuntu",
+    "デビアン": "debian",
+    "トムキャット": "tomcat",
+    "アパッチ": "apache",
+    "ブイエムウェア": "vmware",
+    "ヴイエムウェア": "vmware",
+    "オフィス": "office",
+    "エクスチェンジ": "exchange",
+    "シェアポイント": "sharepoint",
+    "ジャバ": "java",
+    "ジャヴァ": "java",
+    "インターネットエクスプローラー": "internet explorer",
+    "インターネットエクスプローラ": "internet explorer",
+    "エクスプローラー": "explorer",
+    "エクスプローラ": "explorer",
+    "インターネット": "internet",
+    "クローム": "chrome",
+    "ファイアフォックス": "firefox",
+    "ファイヤーフォックス": "firefox",
+    "ロッキー": "rocky",
+    "アルマ": "alma",
+    "スタンダード": "standard",
+    "データセンター": "datacenter",
+    "エディション": "edition",
+    "エッセンシャルズ": "essentials",
+    "エクスプレス": "express",
+    "プロフェッショナル": "professional",
+    "サービスパック": "service pack",
+    "ホーム": "home",
+    "プロ": "pro",
+}
+_KATAKANA_RE = re.compile("|".join(re.escape(k) for k in sorted(KATAKANA, key=len, reverse=True)))
+
+#: Phrases removed before tokenising because they contain numbers that are not versions.
+_NOISE_PHRASES = [
+    r"standard\s*edition\s*(?:2|two|ii)\b",
+    r"standard\s*edition\s*(?:1|one)\b",
+    r"\bse\s*[12]\b",
+    r"\b(?:x86|amd)?\s*[-_]?\s*(?:32|64)\s*(?:bit|ビット|ﾋﾞｯﾄ)\b",
+    r"(?:32|64)\s*(?:bit|ビット)",
+    r"\bx86[\s_]*64\b",
+    r"\bx(?:64|86)\b",
+    r"\b(?:arm|aarch)64\b",
+    r"\b\d+\s*(?:cores?|cals?|users?|devices?|vcpus?|cpus?|procs?|processors?|sockets?)\b",
+    r"\d+\s*(?:コア|ユーザー?|ライセンス|台|クライアント|本)",
+]
+_NOISE_PHRASE_RE = re.compile("|".join(_NOISE_PHRASES))
+
+
+def normalise(text: str) -> str:
+    """Canonical form of a product text: NFKC, lower case, English words, spaced versions.
+
+    Idempotent (``normalise(normalise(x)) == normalise(x)``), so stored rules keyed by the normalised
+    text keep matching however the staff member typed it.
+    """
+    s = unicodedata.normalize("NFKC", text or "").lower()
+    s = s.replace("〜", " ").replace("～", " ")
+    s = _KATAKANA_RE.sub(lambda m: f" {KATAKANA[m.group(0)]} ", s)
+    s = re.sub(r"service\s*pack\s*(\d+)", r" sp\1 ", s)
+    s = s.replace("&", " and ")
+    s = re.sub(r"[‐‑‒–—―ー\-_/\\:;,|、。・･「」『』【】\[\]{}<>\"“”*=!?]", " ", s)
+    # Dots between words ("r.h.e.l", "ver.") are separators; between digits they are versions.
+    s = re.sub(r"(?<=[^\d\s])\.(?=[^\d])|(?<=[^\d])\.(?=\s|$)", " ", s)
+    s = re.sub(r"(?<![\w.])\.(?=\s|$)", " ", s)
+    s = _NOISE_PHRASE_RE.sub(" ", s)
+    # Versions followed by words: "2012r2" → "2012 r2", "11gr2" → "11g r2", "2016sp3" → "2016 sp3",
+    # "2019standard" → "2019 standard", "7.0u3" → "7.0 u3".
+    s = re.sub(r"(\d|\d[cgi])r(?=\d\b)", r"\1 r", s)
+    s = re.sub(r"(\d[a-z]?)(sp|cu|su)(?=\d)", r"\1 \2", s)
+    # Glued words and versions: "rhel7.9" → "rhel 7.9", "win10" → "win 10".
+    s = re.sub(r"([a-z]{2,})(?=\d)", r"\1 ", s)
+    s = re.sub(r"(\d)([a-z]{3,})", r"\1 \2", s)
+    s = re.sub(r"(\d)u(?=\d)", r"\1 u", s)
+    s = re.sub(r"\b(sp|cu|su|ur)\s+(\d+)", r"\1\2", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return s
+
+
+# --- Tokens ---------------------------------------------------------------------------------------------
+
+#: Words that never decide anything: editions, vendors, packaging, generic nouns.
+NOISE_WORDS = frozenset(
+    """
+    standard std enterprise ent datacenter datacentre essentials foundation web express developer dev
+    evaluation eval professional pro plus home education business ultimate starter premium basic
+    workstation server servers desktop core servercore experience edition editions ed se ee xe
+    personal free community oss gpl x64 x86 amd64 arm64 bit bits linux gnu os release version ver v
+    the for and jp ja jpn japanese english en lang language license licence sa ltsb ltsc lts esr
+    microsoft ms redhat red hat oracle apache vmware broadcom cisco fortinet palo alto networks
+    canonical suse novell google mozilla apple citrix veeam amazon aws eclipse adoptium ibm
+    hpe dell nec fujitsu hitachi
+    platform software product products system stack package pack version edition64 sku
+    windows sql database db java jdk jre
+    """.split()
+)
+#: Japanese words that qualify rather than name a product (日本語版, 製品 …).
+NOISE_JA = frozenset(
+    "日本語版 日本語 英語版 英語 版 製品 ライセンス 相当 予定 現行 最新 仮想 物理 上 用 搭載 対応 年版".split()
+)
+#: Edition words that choose between cycles where the catalogue splits by edition (Windows E/W, LTSC).
+EDITION_HINTS: dict[str, str] = {
+    "enterprise": "e",
+    "ent": "e",
+    "education": "e",
+    "edu": "e",
+    "pro": "w",
+    "professional": "w",
+    "home": "w",
+    "ltsc": "lts",
+    "ltsb": "lts",
+    "iot": "iot",
+}
+_PATCH_RE = re.compile(r"^(?:cu|su|ur|u|update|patch|p|build|rev|rtm|gdr|rollup|fp|mr)\d*[a-z]?$")
+_VERSION_RE = re.compile(r"^\d+(?:\.\d+)*[a-z]{0,2}\d*$")
+_R_RE = re.compile(r"^r\d$")
+_SP_RE = re.compile(r"^sp\d+[a-z]?$")
+_TOKEN_RE = re.compile(
+    r"\(|\)|'|[a-z0-9.][a-z0-9.+#]*|[\u3041-\u309f]+|[\u30a0-\u30ff]+|[\u4e00-\u9fff\u3005]+|\S"
+)
+_KANJI_RE = re.compile(r"^[\u4e00-\u9fff\u3005\u3041-\u309f]+$")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of the version part: ``kind`` is version, r (R2), sp (SP3), hint, vocab or unknown."""
+
+    text: str
+    kind: str
+    bracketed: bool = False
+
+
+def tokens(
+    text: str,
+    *,
+    vocab: frozenset[str] = frozenset(),
+    noise: frozenset[str] = frozenset(),
+    keep_noise: bool = False,
+) -> list[Token]:
+    """Classify the words of an already normalised text.
+
+    ``vocab`` holds the words the product's own cycle names use (xp, vista, bookworm, e, w): those are
+    part of the version even when they look like noise. ``noise`` adds admin-defined noise words.
+    """
+    out: list[Token] = []
+    depth = 0
+    raw = [t.strip(".") if not t.startswith(".") else t for t in _TOKEN_RE.findall(text)]
+    quoted = False
+    for i, word in enumerate(raw):
+        if not word:
+            continue
+        if word == "(":
+            depth += 1
+            continue
+        if word == ")":
+            depth = max(0, depth - 1)
+            continue
+        if word == "'":
+            quoted = not quoted
+            continue
+        bracketed = depth > 0 or quoted
+        if word in vocab:
+            out.append(Token(word, "vocab", bracketed))
+        elif _SP_RE.match(word):
+            out.append(Token(word, "sp", bracketed))
+        elif _R_RE.match(word):
+            out.append(Token(word, "r", bracketed))
+        elif word == "release" and out and out[-1].kind == "version" and out[-1].text[-1:].isalpha():
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            if re.fullmatch(r"\d", nxt):  # Oracle "12c Release 2" → 12c r2
+                raw[i + 1] = f"r{nxt}"
+        elif _PATCH_RE.match(word) and not _VERSION_RE.match(word):
+            nxt = raw[i + 1] if i + 1 < len(raw) else ""
+            if word.isalpha() and re.fullmatch(r"\d+[a-z]?", nxt):  # "Update 3", "CU 23": patch levels
+                raw[i + 1] = ""
+            continue
+        elif _VERSION_RE.match(word):
+            out.append(Token(word, "version", bracketed))
+        elif word in EDITION_HINTS and EDITION_HINTS[word] in vocab:
+            out.append(Token(EDITION_HINTS[word], "hint", bracketed))
+        elif word in NOISE_WORDS or word in noise or word in NOISE_JA or word in {"+", "#", "."}:
+            if keep_noise and word not in {"+", "#", "."}:
+                out.append(Token(word, "noise", bracketed))
+            continue
+        elif _KANJI_RE.match(word):
+            out.append(Token(word, "kanji", bracketed))
+        else:
+            out.append(Token(word, "unknown", bracketed))
+    return out
+
+
+# --- Products -------------------------------------------------------------------------------------------
+
+#: Common spellings per catalogue product (beyond its title and slug). Weak aliases are vendor names
+#: or short forms that only count when no more specific product appears in the text.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "windows": ("windows", "microsoft windows", "ms windows", "win"),
+    "windows-server": (
+        "windows server",
+        "win server",
+        "winserver",
+        "windows svr",
+        "win svr",
+        "winsvr",
+        "winsv",
+        "windows srv",
+        "win srv",
+    ),
+    "windows-embedded": ("windows embedded",),
+    "office": ("office", "microsoft office", "ms office", "office professional plus", "office standard"),
+    "rhel": ("rhel", "red hat enterprise linux", "redhat enterprise linux", "red hat linux", "redhat linux"),
+    "centos": ("centos", "cent os", "centos linux"),
+    "centos-stream": ("centos stream",),
+    "rocky-linux": ("rocky linux", "rockylinux"),
+    "almalinux": ("almalinux", "alma linux", "almalinux os"),
+    "ubuntu": ("ubuntu", "ubuntu server", "ubuntu linux"),
+    "debian": ("debian", "debian gnu linux"),
+    "sles": ("sles", "suse linux enterprise server", "suse linux enterprise", "suse enterprise server"),
+    "oracle-database": ("oracle database", "oracle db", "oracle rdbms", "oracle database server"),
+    "mssqlserver": ("sql server", "sqlserver", "microsoft sql server", "mssql", "ms sql", "mssql server"),
+    "postgresql": ("postgresql", "postgres", "pgsql", "postgre sql", "postgre"),
+    "mysql": ("mysql", "my sql", "mysql server", "mysql community server"),
+    "mariadb": ("mariadb", "maria db"),
+    "tomcat": ("tomcat", "apache tomcat"),
+    "apache-http-server": ("apache http server", "apache httpd", "httpd", "apache http", "apache web server"),
+    "nginx": ("nginx",),
+    "oracle-jdk": ("oracle jdk", "oracle java", "oracle java se", "java se development kit", "oracle jre"),
+    "eclipse-temurin": ("eclipse temurin", "temurin", "adoptium temurin"),
+    "php": ("php",),
+    "dotnet": (".net", ".net core", "dotnet", "dotnet core", "net core"),
+    "dotnetfx": (".net framework", "dotnet framework", "net framework", ".netframework"),
+    "internet-explorer": ("internet explorer", "ie"),
+    "vmware-esxi": ("esxi", "vmware esxi", "vsphere esxi", "vmware vsphere esxi", "vsphere hypervisor"),
+    "vmware-vcenter": ("vcenter", "vcenter server", "vmware vcenter", "vcsa", "vsphere vcenter"),
+    "citrix-vad": (
+        "citrix virtual apps and desktops",
+        "citrix virtual apps",
+        "citrix virtual desktops",
+        "xenapp",
+        "xendesktop",
+        "citrix vad",
+        "cvad",
+    ),
+    "fortios": ("fortios", "forti os"),
+    "cisco-ios-xe": ("ios xe", "iosxe", "cisco ios xe"),
+    "android": ("android", "android os"),
+    "ios": ("ios", "apple ios", "iphone os"),
+    "chrome": ("chrome", "google chrome"),
+    "firefox": ("firefox", "mozilla firefox", "firefox esr"),
+    "oracle-linux": ("oracle linux", "oracle enterprise linux", "oel"),
+    "amazon-linux": ("amazon linux", "amzn"),
+    "msexchange": ("exchange server", "microsoft exchange", "microsoft exchange server", "ms exchange"),
+    "sharepoint": ("sharepoint", "sharepoint server", "microsoft sharepoint"),
+    "libreoffice": ("libreoffice", "libre office"),
+    "python": ("python",),
+    "django": ("django",),
+    "veeam-backup-and-replication": (
+        "veeam backup and replication",
+        "veeam b and r",
+        "veeam backup replication",
+        "veeam br",
+    ),
+    "pan-os": ("pan os", "panos"),
+    "red-hat-jboss-eap": (
+        "jboss eap",
+        "jboss enterprise application platform",
+        "red hat jboss eap",
+        "red hat jboss enterprise application platform",
+        "red hat jboss",
+        "jboss",
+    ),
+    "zabbix": ("zabbix", "zabbix server"),
+    "macos": ("macos", "mac os x", "os x", "osx", "mac os"),
+    "ipados": ("ipados",),
+}
+WEAK_ALIASES: dict[str, tuple[str, ...]] = {
+    "oracle-database": ("oracle",),
+    "apache-http-server": ("apache",),
+    "rhel": ("red hat", "redhat"),
+    "rocky-linux": ("rocky",),
+    "almalinux": ("alma",),
+    "sles": ("suse",),
+    "msexchange": ("exchange",),
+    "veeam-backup-and-replication": ("veeam",),
+    "windows-server": ("ws",),
+}
+#: When a text names one product but its version exists only in a sibling product, the sibling is
+#: taken (at lower confidence): "Windows 2012 R2" is Windows Server — the client never had 2012.
+FAMILIES: dict[str, tuple[str, ...]] = {"windows": ("windows-server",), "windows-server": ("windows",)}
+
+
+def _alias_pattern(alias: str) -> str:
+    parts = [re.escape(p) for p in alias.split()]
+    body = r"\s*".join(parts)
+    return rf"(?<![a-z]){body}(?![a-z])"
+
+
+# --- The matcher ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueCycle:
+    """What the matcher needs of a cycle: its product, id and label."""
+
+    product: str
+    cycle: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The answer for one text. ``product``/``cycle`` are catalogue identifiers ("" when unmatched);
+    ``candidate_product`` is the product recognised even when no cycle could be chosen (for the
+    unmatched queue); ``reason`` says in English why a text stayed unmatched (for logs and tests)."""
+
+    matched: bool
+    product: str = ""
+    cycle: str = ""
+    confidence: float = 0.0
+    method: str = ""
+    reason: str = ""
+    candidate_product: str = ""
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class _ProductIndex:
+    keys: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    vocab: set[str] = field(default_factory=set)
+
+
+def _key(toks: Iterable[Token]) -> tuple[str, ...]:
+    return tuple(sorted(t.text for t in toks))
+
+
+class Matcher:
+    """A matcher over one catalogue state plus the admins' rules. Build once, match many texts.
+
+    ``aliases`` (alias → product), ``exact`` (normalised text → (product, cycle)), ``blocked``
+    (normalised texts that must never match) and ``noise`` (extra noise words) come from the stored
+    rules; everything else comes from the catalogue itself.
+    """
+
+    def __init__(
+        self,
+        products: Mapping[str, str],
+        cycles: Iterable[CatalogueCycle],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        exact: Mapping[str, tuple[str, str]] | None = None,
+        blocked: Iterable[str] = (),
+        noise: Iterable[str] = (),
+    ) -> None:
+        self.products = dict(products)
+        self.noise = frozenset(normalise(n) for n in noise if n)
+        self.exact = {normalise(k): v for k, v in (exact or {}).items()}
+        self.blocked = {normalise(b) for b in blocked}
+        strong: dict[str, str] = {}
+        weak: dict[str, str] = {}
+        for slug, title in self.products.items():
+            for alias in (title, slug.replace("-", " "), *ALIASES.get(slug, ())):
+                strong.setdefault(normalise(alias), slug)
+            for alias in WEAK_ALIASES.get(slug, ()):
+                weak.setdefault(normalise(alias), slug)
+        for alias, slug in (aliases or {}).items():
+            if slug in self.products and normalise(alias):
+                strong[normalise(alias)] = slug
+        for alias in list(weak):
+            if alias in strong:
+                del weak[alias]
+        self.strong = strong
+        self.weak = weak
+        self._strong_re = [(re.compile(_alias_pattern(a)), a, s) for a, s in strong.items() if a]
+        self._weak_re = [(re.compile(_alias_pattern(a)), a, s) for a, s in weak.items() if a]
+        self.index: dict[str, _ProductIndex] = {}
+        by_product: dict[str, list[CatalogueCycle]] = {}
+        for c in cycles:
+            by_product.setdefault(c.product, []).append(c)
+        for slug, rows in by_product.items():
+            self.index[slug] = self._build_index(slug, rows)
+
+    # Index ------------------------------------------------------------------------------------------
+
+    def _product_aliases(self, slug: str) -> list[str]:
+        own = [a for a, s in self.strong.items() if s == slug] + [
+            a for a, s in self.weak.items() if s == slug
+        ]
+        extra = {
+            "windows": ["windows"],
+            "almalinux": ["almalinux os"],
+            "macos": ["macos", "mac os x", "os x"],
+        }
+        return sorted({*own, *extra.get(slug, [])}, key=len, reverse=True)
+
+    def _build_index(self, slug: str, rows: list[CatalogueCycle]) -> _ProductIndex:
+        idx = _ProductIndex()
+        aliases = self._product_aliases(slug)
+        texts: list[tuple[str, str]] = []
+        for c in rows:
+            texts.append((c.cycle, normalise(c.cycle.replace("-", " "))))
+            label = normalise(c.label)
+            for alias in aliases:
+                label = re.sub(_alias_pattern(alias), " ", label)
+            texts.append((c.cycle, label))
+        # Vocabulary: every non-version word the product's own cycle names use (xp, vista, bookworm,
+        # the E/W/LTS edition marks of Windows, "standard" of Windows Embedded Standard 7).
+        for _cycle, text in texts:
+            for t in tokens(text, keep_noise=True):
+                if t.kind in ("unknown", "noise"):
+                    idx.vocab.add(t.text)
+        for cycle, text in texts:
+            toks = [t for t in tokens(text, vocab=frozenset(idx.vocab)) if t.kind != "kanji"]
+            if not toks:
+                continue
+            idx.keys.setdefault(_key(toks), set()).add(cycle)
+            unbracketed = [t for t in toks if not t.bracketed]
+            if unbracketed and len(unbracketed) != len(toks):
+                idx.keys.setdefault(_key(unbracketed), set()).add(cycle)
+        return idx
+
+    # Matching ---------------------------------------------------------------------------------------
+
+    def detect_products(self, text: str) -> tuple[list[tuple[int, int, str, bool]], str]:
+        """Alias spans found in a normalised text: (start, end, product, weak), non-overlapping,
+        longest first; weak aliases only when no strong alias was found."""
+
+        def find(patterns, weak):
+            found = []
+            for rx, _alias, slug in patterns:
+                for m in rx.finditer(text):
+                    found.append((m.start(), m.end(), slug, weak))
+            return found
+
+        spans = self._resolve(find(self._strong_re, False))
+        if not spans:
+            spans = self._resolve(find(self._weak_re, True))
+        return spans, text
+
+    @staticmethod
+    def _resolve(found: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:
+        chosen: list[tuple[int, int, str, bool]] = []
+        for span in sorted(found, key=lambda s: (-(s[1] - s[0]), s[0])):
+            if all(span[1] <= c[0] or span[0] >= c[1] for c in chosen):
+                chosen.append(span)
+        return sorted(chosen)
+
+    def match(self, text: str) -> MatchResult:
+        """The catalogue cycle a free text names, or an unmatched result saying why."""
+        norm = normalise(text)
+        if not norm:
+            return MatchResult(False, reason="empty")
+        if norm in self.blocked:
+            return MatchResult(False, reason="blocked by rule", method="rule")
+        if norm in self.exact:
+            product, cycle = self.exact[norm]
+            return MatchResult(True, product, cycle, 1.0, method="rule")
+        spans, _ = self.detect_products(norm)
+        products = list(dict.fromkeys(s[2] for s in spans))
+        if not products:
+            return MatchResult(False, reason="no known product")
+        if len(products) > 1:
+            return MatchResult(False, reason="several products", candidates=tuple(products))
+        product = products[0]
+        weak = all(s[3] for s in spans)
+        rest = norm
+        for start, end, _slug, _weak in reversed(spans):
+            rest = rest[:start] + " " + rest[end:]
+        result = self._match_cycle(product, rest)
+        if not result.matched:
+            for sibling in FAMILIES.get(product, ()):
+                alt = self._match_cycle(sibling, rest)
+                if alt.matched:
+                    result = MatchResult(
+                        True, alt.product, alt.cycle, round(alt.confidence * 0.85, 2), method="family"
+                    )
+                    break
+        if result.matched and weak:
+            result = MatchResult(
+                True, result.product, result.cycle, round(result.confidence * 0.9, 2), method=result.method
+            )
+        if not result.matched:
+            return MatchResult(
+                False, reason=result.reason, candidate_product=product, candidates=result.candidates
+            )
+        return result
+
+    def _match_cycle(self, product: str, rest: str) -> MatchResult:
+        idx = self.index.get(product)
+        if idx is None:
+            return MatchResult(False, reason="product has no cycles")
+        toks = tokens(rest, vocab=frozenset(idx.vocab), noise=self.noise)
+        unknown = [t.text for t in toks if t.kind == "unknown" and not t.bracketed]
+        if unknown:
+            return MatchResult(False, reason=f"unknown words: {' '.join(unknown)}")
+        penalty = 0.97 if any(t.kind in ("unknown", "kanji") for t in toks) else 1.0
+        toks = [t for t in toks if t.kind not in ("unknown", "kanji")]
+        versions = [t for t in toks if t.kind in ("version", "r", "sp", "vocab")]
+        if not any(t.kind == "version" or (t.kind == "vocab" and not t.bracketed) for t in versions):
+            # Bracketed versions only ("Windows Server (2019)") still count.
+            if not any(t.kind == "version" for t in toks):
+                return MatchResult(False, reason="no version")
+        hints = [t for t in toks if t.kind == "hint"]
+        attempts: list[tuple[list[Token], float]] = [(versions + hints, 1.0)]
+        if hints:
+            attempts.append((versions, 0.97))
+        unbracketed = [t for t in versions if not t.bracketed]
+        if unbracketed and len(unbracketed) != len(versions):
+            attempts.append((unbracketed + hints, 0.95))
+            if hints:
+                attempts.append((unbracketed, 0.93))
+        for candidate_tokens, conf in attempts:
+            found = self._lookup(idx, candidate_tokens)
+            if found is None:
+                continue
+            cycles, how = found
+            if len(cycles) == 1:
+                return MatchResult(True, product, next(iter(cycles)), round(conf * how * penalty, 2), "auto")
+            return MatchResult(False, reason="several cycles", candidates=tuple(sorted(cycles)))
+        return MatchResult(False, reason="no such cycle")
+
+    def _lookup(self, idx: _ProductIndex, toks: list[Token]) -> tuple[set[str], float] | None:
+        """Exact key, then the catalogue's service-pack/edition variants, then shortened versions."""
+        if not toks:
+            return None
+        key = _key(toks)
+        if key in idx.keys:
+            return idx.keys[key], 0.97
+        sps = [t for t in toks if t.kind == "sp"]
+        base = [t for t in toks if t.kind != "sp"]
+        # A service pack the catalogue does not split by is a patch level: drop it, but only when no
+        # cycle of this version carries a service pack (SQL Server 2016 SP4 must not become RTM).
+        if sps:
+            base_key = _key(base)
+            sp_siblings = [
+                k for k in idx.keys if set(base_key) < set(k) and any(w.startswith("sp") for w in k)
+            ]
+            if base_key in idx.keys and not sp_siblings:
+                return idx.keys[base_key], 0.93
+        # SUSE numbers its service packs as cycles: SLES 15 SP5 is cycle 15.5.
+        plain_versions = [t for t in base if t.kind == "version" and re.fullmatch(r"\d+", t.text)]
+        if len(sps) == 1 and len(plain_versions) == 1:
+            minor = re.sub(r"\D", "", sps[0].text)
+            as_minor = [
+                Token(f"{plain_versions[0].text}.{minor}", "version") if t is plain_versions[0] else t
+                for t in base
+            ]
+            if _key(as_minor) in idx.keys:
+                return idx.keys[_key(as_minor)], 0.93
+        # The catalogue names the cycle with more words than the text (2008 R2 → 2008 R2 SP1): accept
+        # when the extra words are service packs, editions or names — never another version number.
+        supersets: set[str] = set()
+        for k, cycles in idx.keys.items():
+            extra = list(k)
+            ok = True
+            for w in key:
+                if w in extra:
+                    extra.remove(w)
+                else:
+                    ok = False
+                    break
+            if ok and extra and all(not w[0].isdigit() and not _R_RE.match(w) for w in extra):
+                supersets |= cycles
+        if supersets:
+            return supersets, 0.88
+        # Shorten the most precise dotted version: 7.9 → 7, 8.0.32 → 8.0 → 8; or lengthen 9 → 9.0
+        # when the product has exactly one 9.x cycle.
+        dotted = [t for t in toks if t.kind == "version" and "." in t.text]
+        if dotted:
+            t = max(dotted, key=lambda x: x.text.count("."))
+            shorter = t.text.rsplit(".", 1)[0]
+            replaced = [Token(shorter, "version") if x is t else x for x in toks]
+            found = self._lookup(idx, replaced)
+            if found is not None:
+                return found[0], round(found[1] * 0.95, 3)
+            return None
+        plain = [t for t in toks if t.kind == "version" and re.fullmatch(r"\d+", t.text)]
+        if len(plain) == 1:
+            t = plain[0]
+            family = [k for k in idx.keys if any(re.fullmatch(rf"{t.text}\.\d+", w) for w in k)]
+            exact0 = [k for k in family if f"{t.text}.0" in k]
+            if family and len(family) == len(exact0):
+                replaced = [Token(f"{t.text}.0", "version") if x is t else x for x in toks]
+                k2 = _key(replaced)
+                if k2 in idx.keys:
+                    return idx.keys[k2], 0.9
+        return None

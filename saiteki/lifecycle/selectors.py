@@ -1,0 +1,399 @@
+"""Reads of the lifecycle app: risk per component with roll-ups, the renewal forecast, KPI values.
+
+Risk is computed in the database from the effective dates (one ``CASE`` expression, the same rule as
+:func:`saiteki.lifecycle.risk.status_on`), so the risk list filters, sorts, pages and exports without
+loading every component. Only systems still in use count (廃止 systems are left out).
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
+
+from saiteki.core import permissions as perms
+from saiteki.core.fiscal import fiscal_year_of, fiscal_year_range
+from saiteki.ledger.choices import BUILD_CATEGORIES, CostStage, LifecycleStatus
+from saiteki.ledger.models import Cost, Server, System
+
+from .choices import Horizon, RenewalTrigger, RiskStatus
+from .models import ComponentLifecycle
+from .risk import ENDED, OPEN, worst
+
+
+def status_expression(on: datetime.date):
+    """The :class:`RiskStatus` of a :class:`ComponentLifecycle` row on ``on``, as a database expression."""
+    return Case(
+        When(known=False, then=Value(RiskStatus.UNKNOWN)),
+        When(Q(eff_eol__lte=on) & Q(eff_extended__gt=on), then=Value(RiskStatus.EXTENDED_ONLY)),
+        When(eff_eol__lte=on, then=Value(RiskStatus.PAST_EOL)),
+        When(eff_support__lte=on, then=Value(RiskStatus.SECURITY_ONLY)),
+        default=Value(RiskStatus.SUPPORTED),
+        output_field=CharField(),
+    )
+
+
+def in_use(qs: QuerySet[ComponentLifecycle]) -> QuerySet[ComponentLifecycle]:
+    return qs.exclude(component__system__status=LifecycleStatus.RETIRED)
+
+
+def component_risks(*, user, on: datetime.date | None = None) -> QuerySet[ComponentLifecycle]:
+    """Every component the user may see, with ``status`` on ``on`` (default today)."""
+    on = on or datetime.date.today()
+    qs = in_use(ComponentLifecycle.objects.restrict(user, perms.VIEW))
+    return qs.annotate(status=status_expression(on)).select_related(
+        "component__system__owning_division__parent",
+        "component__server",
+        "cycle__product",
+        "candidate_product",
+    )
+
+
+def horizon_end(horizon: str, *, on: datetime.date, months: int = 12) -> datetime.date:
+    """The last day a support end may fall on to be inside the horizon."""
+    fy = fiscal_year_of(on)
+    if horizon == Horizon.THIS_FY:
+        return fiscal_year_range(fy)[1]
+    if horizon == Horizon.NEXT_FY:
+        return fiscal_year_range(fy + 1)[1]
+    if horizon == Horizon.MONTHS:
+        return add_months(on, months)
+    return on
+
+
+def add_months(d: datetime.date, months: int) -> datetime.date:
+    month = d.month - 1 + months
+    year = d.year + month // 12
+    month = month % 12 + 1
+    import calendar
+
+    return datetime.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def unmatched(*, user) -> QuerySet[ComponentLifecycle]:
+    """The unmatched queue: components with neither a catalogue cycle nor an overridden EOL."""
+    return (
+        in_use(ComponentLifecycle.objects.restrict(user, perms.VIEW))
+        .filter(known=False)
+        .select_related("component__system__owning_division", "component__server", "candidate_product")
+        .order_by("component__product", "component__system__number")
+    )
+
+
+@dataclass
+class ComponentRisk:
+    """One component on the karte: record, status and the dates shown."""
+
+    lifecycle: ComponentLifecycle
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(RiskStatus(self.status).label)
+
+
+@dataclass
+class SystemRisk:
+    system: System
+    status: str
+    components: list[ComponentRisk] = field(default_factory=list)
+    servers: list[tuple[Server, str]] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return str(RiskStatus(self.status).label)
+
+    @property
+    def past_eol(self) -> list[ComponentRisk]:
+        return [c for c in self.components if c.status == RiskStatus.PAST_EOL]
+
+
+def system_risk(*, system: System, on: datetime.date | None = None) -> SystemRisk:
+    """A system's components with their status, each server's roll-up and the system's."""
+    on = on or datetime.date.today()
+    rows = list(
+        ComponentLifecycle.objects.filter(component__system=system)
+        .annotate(status=status_expression(on))
+        .select_related("component__server", "cycle__product")
+        .order_by("component__product", "pk")
+    )
+    comps = [ComponentRisk(lc, lc.status) for lc in rows]
+    by_server: dict[int, list[str]] = defaultdict(list)
+    servers: dict[int, Server] = {}
+    for c in comps:
+        server = c.lifecycle.component.server
+        if server is not None:
+            servers[server.pk] = server
+            by_server[server.pk].append(c.status)
+    order = {
+        s: i
+        for i, s in enumerate(
+            [
+                RiskStatus.PAST_EOL,
+                RiskStatus.EXTENDED_ONLY,
+                RiskStatus.SECURITY_ONLY,
+                RiskStatus.SUPPORTED,
+                RiskStatus.UNKNOWN,
+            ]
+        )
+    }
+    comps.sort(key=lambda c: (order[c.status], c.lifecycle.eff_eol or OPEN))
+    return SystemRisk(
+        system=system,
+        status=worst(c.status for c in comps) if comps else RiskStatus.UNKNOWN,
+        components=comps,
+        servers=[
+            (servers[pk], RiskStatus(worst(st)).label)
+            for pk, st in sorted(by_server.items(), key=lambda x: servers[x[0]].name)
+        ],
+    )
+
+
+def system_rollup(*, user, on: datetime.date | None = None) -> list[dict]:
+    """Per system: worst status and count of components per status (the risk list's system view)."""
+    qs = component_risks(user=user, on=on).values(
+        "component__system_id", "component__system__number", "component__system__name", "status"
+    )
+    systems: dict[int, dict] = {}
+    for row in qs.order_by():
+        s = systems.setdefault(
+            row["component__system_id"],
+            {
+                "id": row["component__system_id"],
+                "number": row["component__system__number"],
+                "name": row["component__system__name"],
+                "counts": defaultdict(int),
+            },
+        )
+        s["counts"][row["status"]] += 1
+    out = []
+    for s in systems.values():
+        s["status"] = worst(k for k, v in s["counts"].items() if v)
+        s["counts"] = dict(s["counts"])
+        out.append(s)
+    return sorted(out, key=lambda s: s["number"])
+
+
+def status_counts(*, user, on: datetime.date | None = None) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = component_risks(user=user, on=on).values("status").annotate(n=Count("id")).order_by()
+    return {r["status"]: r["n"] for r in rows}
+
+
+# --- Renewal forecast -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RenewalRow:
+    """A system that needs renewal in ``fiscal_year`` because of ``trigger`` on ``due``."""
+
+    system_id: int
+    number: str
+    name: str
+    bureau: str
+    division: str
+    fiscal_year: int
+    due: datetime.date | None
+    trigger: str
+    reason: str
+    overdue: bool
+    planned_renewal_fy: int | None
+    estimated_cost: int
+    cost_basis: str  # "own" (this system's last build), "peers" (median of similar systems), "none"
+    cost_basis_fy: int | None = None
+
+    @property
+    def trigger_label(self) -> str:
+        return str(RenewalTrigger(self.trigger).label)
+
+
+def last_build_costs(system_ids) -> dict[int, tuple[int, int]]:
+    """Per system: (fiscal year, amount) of its latest year with build costs (整備経費), actuals
+    preferred over budgets for the same year."""
+    rows = (
+        Cost.objects.filter(
+            system_id__in=system_ids,
+            category__in=BUILD_CATEGORIES,
+            stage__in=[CostStage.ACTUAL, CostStage.BUDGET],
+        )
+        .values("system_id", "fiscal_year", "stage")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    best: dict[int, tuple[int, int, int]] = {}
+    for r in rows:
+        if not r["total"]:
+            continue
+        rank = (r["fiscal_year"], 1 if r["stage"] == CostStage.ACTUAL else 0)
+        old = best.get(r["system_id"])
+        if old is None or rank > (old[0], old[2]):
+            best[r["system_id"]] = (r["fiscal_year"], int(r["total"]), rank[1])
+    return {sid: (fy, amount) for sid, (fy, amount, _rank) in best.items()}
+
+
+def renewal_forecast(
+    *,
+    user,
+    on: datetime.date | None = None,
+    years: int = 5,
+    bureau_id: int | None = None,
+    include_all: bool = False,
+) -> list[RenewalRow]:
+    """Systems needing renewal in each of the next ``years`` fiscal years (this one first), because a
+    component's support ends (effective EOL) or a machine's maintenance ends, whichever is first.
+    A trigger already past puts the system in this fiscal year, marked overdue. The estimated cost is
+    the system's last renewal build cost, else the median of systems with the same hosting form."""
+    on = on or datetime.date.today()
+    current = fiscal_year_of(on)
+    last_fy = current + years - 1
+    horizon = fiscal_year_range(last_fy)[1]
+    # ``include_all``: the scheduled reminder job, which acts for nobody and sees every system.
+    base = System.objects.all() if include_all else System.objects.restrict(user, perms.VIEW)
+    systems = base.exclude(status=LifecycleStatus.RETIRED)
+    if bureau_id:
+        systems = systems.filter(owning_division__parent_id=bureau_id)
+    systems = list(systems.select_related("owning_division__parent").order_by("number"))
+    ids = [s.pk for s in systems]
+    triggers: dict[int, tuple[datetime.date, str, str]] = {}
+
+    def offer(sid, due, trigger, reason):
+        old = triggers.get(sid)
+        if old is None or due < old[0]:
+            triggers[sid] = (due, trigger, reason)
+
+    eol_rows = (
+        ComponentLifecycle.objects.filter(component__system_id__in=ids, known=True, eff_eol__lte=horizon)
+        .select_related("cycle__product", "component")
+        .order_by("eff_eol")
+    )
+    for lc in eol_rows:
+        offer(
+            lc.component.system_id,
+            lc.eff_eol,
+            RenewalTrigger.EOL,
+            str(lc.cycle) if lc.cycle else str(lc.component),
+        )
+    for sid, name, end in Server.objects.filter(
+        systems__in=ids, maintenance_end__isnull=False, maintenance_end__lte=horizon
+    ).values_list("systems", "name", "maintenance_end"):
+        offer(sid, end, RenewalTrigger.MAINTENANCE, name)
+    costs = last_build_costs(ids)
+    by_form: dict[str, list[int]] = defaultdict(list)
+    for s in systems:
+        if s.pk in costs:
+            by_form[s.hosting_form].append(costs[s.pk][1])
+    out = []
+    for s in systems:
+        if s.pk not in triggers:
+            continue
+        due, trigger, reason = triggers[s.pk]
+        fy = max(fiscal_year_of(due) if due != ENDED else current, current)
+        if s.pk in costs:
+            cost_fy, amount = costs[s.pk]
+            basis = "own"
+        elif by_form.get(s.hosting_form):
+            cost_fy, amount, basis = None, int(statistics.median(by_form[s.hosting_form])), "peers"
+        else:
+            cost_fy, amount, basis = None, 0, "none"
+        division = s.owning_division
+        out.append(
+            RenewalRow(
+                system_id=s.pk,
+                number=s.number,
+                name=s.name,
+                bureau=str(division.parent) if division.parent_id else str(division),
+                division=str(division),
+                fiscal_year=fy,
+                due=None if due == ENDED else due,
+                trigger=trigger,
+                reason=reason,
+                overdue=due <= on,
+                planned_renewal_fy=s.planned_renewal_fy,
+                estimated_cost=amount,
+                cost_basis=basis,
+                cost_basis_fy=cost_fy,
+            )
+        )
+    out.sort(key=lambda r: (r.fiscal_year, r.bureau, r.number))
+    return out
+
+
+def forecast_summary(rows: list[RenewalRow]) -> dict:
+    """Totals by fiscal year and by 部局 × fiscal year (systems and estimated cost)."""
+    years = sorted({r.fiscal_year for r in rows})
+    by_year = {fy: {"systems": 0, "cost": 0} for fy in years}
+    by_bureau: dict[str, dict[int, dict[str, int]]] = {}
+    for r in rows:
+        by_year[r.fiscal_year]["systems"] += 1
+        by_year[r.fiscal_year]["cost"] += r.estimated_cost
+        cell = by_bureau.setdefault(r.bureau, {fy: {"systems": 0, "cost": 0} for fy in years})[r.fiscal_year]
+        cell["systems"] += 1
+        cell["cost"] += r.estimated_cost
+    return {"years": years, "by_year": by_year, "by_bureau": dict(sorted(by_bureau.items()))}
+
+
+# --- KPI values -----------------------------------------------------------------------------------------
+
+
+def _as_of(fy: int) -> datetime.date:
+    today = datetime.date.today()
+    end = fiscal_year_range(fy)[1]
+    return min(today, end)
+
+
+def past_eol_share(fy: int) -> float | None:
+    """Share (%) of matched components of systems in use that are past EOL and still running, as of
+    the end of the fiscal year (today for the current one). None when nothing is matched yet."""
+    on = _as_of(fy)
+    qs = in_use(ComponentLifecycle.objects.filter(known=True))
+    total = qs.count()
+    if not total:
+        return None
+    past = qs.annotate(status=status_expression(on)).filter(status=RiskStatus.PAST_EOL).count()
+    return round(100.0 * past / total, 1)
+
+
+def match_rate(fy: int) -> float | None:
+    """Share (%) of components of systems in use linked to the catalogue (or given an EOL by hand)."""
+    qs = in_use(ComponentLifecycle.objects.all())
+    total = qs.count()
+    if not total:
+        return None
+    return round(100.0 * qs.filter(known=True).count() / total, 1)
+
+
+def renewals_due(fy: int) -> int | None:
+    """Systems whose support or maintenance ends in that fiscal year (the forecast's count)."""
+    start, end = fiscal_year_range(fy)
+    eol = set(
+        in_use(
+            ComponentLifecycle.objects.filter(known=True, eff_eol__gte=start, eff_eol__lte=end)
+        ).values_list("component__system_id", flat=True)
+    )
+    hw = set(
+        Server.objects.filter(maintenance_end__gte=start, maintenance_end__lte=end)
+        .exclude(systems__status=LifecycleStatus.RETIRED)
+        .values_list("systems", flat=True)
+    )
+    return len((eol | hw) - {None})
+
+
+def owners_of(system: System):
+    """The system owners (role owner, this fiscal year) of the system's division: who is reminded."""
+    from saiteki.accounts.models import User
+    from saiteki.core.roles import Role
+
+    fy = fiscal_year_of(datetime.date.today())
+    return User.objects.filter(
+        is_active=True,
+        assignments__fiscal_year=fy,
+        assignments__role=Role.OWNER,
+        assignments__division=system.owning_division_id,
+    ).distinct()
+
+
+__all__ = ["F", "OPEN"]
