@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "saiteki.accounts",
     "saiteki.ledger",
     "saiteki.consolidation",
+    "saiteki.lifecycle",
     "saiteki.knowledge",
 ]
 
