@@ -28,6 +28,9 @@ class Column:
     link: bool = False
     total: bool = False  # show a totals row (amounts)
     default: bool = True  # shown unless the user hides it with the column chooser
+    empty: Any = ""  # shown when there is no value (e.g. 「未登録」 rather than a misleading 0円)
+    # A warning beside the value, ``(level, text)`` or None: text and an icon, never colour alone.
+    flag: Callable[[Any], tuple[str, Any] | None] | None = None
 
     @property
     def sort_key(self) -> str | None:

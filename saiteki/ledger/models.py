@@ -356,6 +356,8 @@ class Cost(BusinessModel):
     amount = models.BigIntegerField(_("金額(円)"), validators=[MinValueValidator(0)])
 
     division_path = "system__owning_division"
+    # Shown when a cost row is created or deleted, so the karte says which amount came or went.
+    changelog_summary_fields = ("fiscal_year", "category", "stage", "amount")
 
     class Meta:
         ordering = ["system", "fiscal_year", "category", "stage"]

@@ -10,6 +10,7 @@ from django.db.models import Case, CharField, IntegerField, OuterRef, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from saiteki.core import permissions as perms
+from saiteki.core.display import ChangeView, changes_for_display
 from saiteki.core.models import JournalEntry, ObjectChange
 from saiteki.core.views.generic import history_for
 from saiteki.ledger.choices import BUILD_CATEGORIES, CostGroup, CostStage
@@ -28,8 +29,15 @@ def cost_total_subquery(*, fiscal_year: int, stage: str = CostStage.BUDGET, cate
 
 
 def systems_for_list(*, user, fiscal_year: int, stage: str = CostStage.BUDGET) -> QuerySet[System]:
-    return System.objects.restrict(user, perms.VIEW).annotate(
-        cost_total=Coalesce(cost_total_subquery(fiscal_year=fiscal_year, stage=stage), 0)
+    """Systems the user may see with the year's cost at one stage.
+
+    ``cost_total`` is None when the system has no cost row for that year and stage (shown as 未登録,
+    not as a misleading 0円); ``cost_sort`` sorts those below every registered amount on any database.
+    """
+    return (
+        System.objects.restrict(user, perms.VIEW)
+        .annotate(cost_total=cost_total_subquery(fiscal_year=fiscal_year, stage=stage))
+        .alias(cost_sort=Coalesce("cost_total", Value(-1)))
     )
 
 
@@ -85,10 +93,16 @@ class TimelineItem:
     kind: str  # "journal" or the changed object's model name (system, server, cost, …)
     journal: JournalEntry | None = None
     change: ObjectChange | None = None
+    shown: ChangeView | None = None  # the change as people read it (names, 和暦, yen)
 
 
-def karte_timeline(*, system: System, kind: str = "", limit: int = 200) -> list[TimelineItem]:
-    """Karte entries and the change history of the system and all its child objects, newest first."""
+def karte_timeline(
+    *, system: System, kind: str = "", limit: int = 200, date_style: str = "wareki"
+) -> list[TimelineItem]:
+    """Karte entries and the change history of the system and all its child objects, newest first.
+
+    A karte entry appears once: as the entry itself, not again as the change-log row its saving wrote.
+    """
     items: list[TimelineItem] = []
     ct = ContentType.objects.get_for_model(System)
     if kind in ("", "journal"):
@@ -99,11 +113,12 @@ def karte_timeline(*, system: System, kind: str = "", limit: int = 200) -> list[
                 TimelineItem(time=datetime.combine(e.date, e.created_at.timetz()), kind="journal", journal=e)
             )
     if kind != "journal":
-        changes = history_for(system)
+        changes = history_for(system).exclude(content_type=ContentType.objects.get_for_model(JournalEntry))
         if kind:
             changes = changes.filter(content_type__model=kind)
-        for c in changes[:limit]:
-            items.append(TimelineItem(time=c.time, kind=c.content_type.model, change=c))
+        changes = list(changes[:limit])
+        for c, shown in zip(changes, changes_for_display(changes, date_style=date_style), strict=True):
+            items.append(TimelineItem(time=c.time, kind=c.content_type.model, change=c, shown=shown))
     items.sort(key=lambda i: i.time, reverse=True)
     return items[:limit]
 

@@ -1,5 +1,8 @@
 """Column definitions of the ledger lists (screen and xlsx export share them)."""
 
+import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.tables import Column, Table
@@ -32,9 +35,17 @@ SYSTEM_TABLE = Table(
         Column("hosting_form", _("稼働形態"), kind="choice"),
         Column("segments", _("ネットワーク区分"), accessor="segment_labels", order_by=False),
         Column("confidentiality", _("機密性"), kind="number", default=False),
-        Column("service_start", _("運用開始日"), kind="date"),
+        Column("service_start", _("運用開始日"), kind="date", default=False),
         Column("planned_renewal_fy", _("更改予定年度"), kind="fy"),
-        Column("cost_total", _("経費（表示年度）"), kind="yen", total=True),
+        # The list view relabels this column with the fiscal year and stage actually shown.
+        Column(
+            "cost_total",
+            _("経費（表示年度）"),
+            kind="yen",
+            order_by="cost_sort",
+            total=True,
+            empty=_("未登録"),
+        ),
         Column("purpose", _("目的・概要"), default=False, order_by=False),
         Column("business", _("対象業務"), default=False),
         Column("integrity", _("完全性"), kind="number", default=False),
@@ -65,6 +76,17 @@ def _systems(obj):
     return "、".join(s.number for s in obj.systems.all())
 
 
+#: How far ahead a maintenance end counts as soon (procurement of a renewal takes about half a year).
+MAINTENANCE_SOON_DAYS = 180
+
+
+def maintenance_flag(server):
+    """「期限切れ」 for a maintenance end in the past, 「期限間近」 within :data:`MAINTENANCE_SOON_DAYS`."""
+    end = server.maintenance_end
+    if end is None:
+        return None
+
+
 SERVER_TABLE = Table(
     columns=[
         Column("name", _("機器名"), link=True),
@@ -76,7 +98,7 @@ SERVER_TABLE = Table(
         Column("storage_gib", _("ストレージ(GiB)"), kind="number"),
         Column("cpu_peak_pct", _("CPUピーク(%)"), kind="number"),
         Column("mem_peak_pct", _("メモリピーク(%)"), kind="number"),
-        Column("maintenance_end", _("保守期限"), kind="date"),
+        Column("maintenance_end", _("保守期限"), kind="date", flag=maintenance_flag),
         Column("systems", _("システム"), accessor=_systems, order_by=False),
         Column("location", _("設置場所"), default=False),
         Column("power_w", _("消費電力(W)"), kind="number", default=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import JournalEntry
@@ -62,6 +64,23 @@ class SystemListView(ObjectListView):
             user=request.user, fiscal_year=request.fiscal_year, stage=_stage(request)
         )
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") != "xlsx":
+            # On screen the cost header names the year and stage shown (「経費 令和8年度・予算額」); the
+            # export keeps the column's fixed label, which the import knows as a read-only column.
+            label = _("経費 %(fy)s・%(stage)s") % {
+                "fy": fy_text(request.fiscal_year, style="wareki"),
+                "stage": CostStage(_stage(request)).label,
+            }
+            self.table = dataclasses.replace(
+                self.table,
+                columns=[
+                    dataclasses.replace(c, label=label) if c.name == "cost_total" else c
+                    for c in self.table.columns
+                ],
+            )
+        return super().get(request, *args, **kwargs)
+
     def totals(self, qs, columns) -> dict | None:
         """One sum over the listed systems' cost rows, instead of summing a per-system subquery
         (which costs one correlated subquery per system on large ledgers)."""
@@ -72,11 +91,16 @@ class SystemListView(ObjectListView):
         )
         return {"cost_total": total}
 
+    def export_scope(self, request, filterset) -> list[str]:
+        """The export's title names the year and stage its 経費 column is of (「令和8年度（2026年度）　予算額」)."""
+        return [fiscal_year_label(request.fiscal_year), str(CostStage(_stage(request)).label)]
+
     def extra_context(self, request):
         return {
             "saved_filters": SavedFilter.objects.filter(user=request.user),
             "stages": CostStage.choices,
             "stage": _stage(request),
+            "stage_label": CostStage(_stage(request)).label,
             "chosen_columns": request.GET.getlist("col") or [c.name for c in self.table.columns if c.default],
             "can_import": perms.role_allows(request.user, perms.IMPORT, System),
         }
@@ -167,7 +191,9 @@ class SystemDetailView(ObjectDetailView):
         elif tab == "karte":
             kind = request.GET.get("kind", "")
             context["timeline"] = selectors.karte_timeline(
-                system=obj, kind=kind if kind in dict(TIMELINE_KINDS) else ""
+                system=obj,
+                kind=kind if kind in dict(TIMELINE_KINDS) else "",
+                date_style=getattr(request, "date_style", "wareki"),
             )
             context["timeline_kinds"] = TIMELINE_KINDS
             context["kind"] = kind
@@ -369,6 +395,7 @@ class ServerListView(ObjectListView):
     model = Server
     table = SERVER_TABLE
     filterset_class = ServerFilterSet
+    template_name = "ledger/server_list.html"
     title = gettext_lazy("サーバ・機器")
 
 

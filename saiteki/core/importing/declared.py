@@ -276,7 +276,7 @@ class ModelImporter(Importer):
             if is_blank(raw):
                 if creating or self.blank == BlankPolicy.KEEP:
                     continue
-                if not mf.blank:
+                if not mf.blank and kind != "m2m":  # links: checked after other divisions' are kept
                     self.errors.add(
                         sheet.name, row, sheet.header(f.name), gettext("必須項目のため空欄にできません。")
                     )
@@ -290,6 +290,10 @@ class ModelImporter(Importer):
                     continue
             if kind == "m2m":
                 m2m[f.name] = self._merged_links(f, instance, value, old_m2m.get(f.name, set()), sheet, row)
+                if not m2m[f.name] and not mf.blank:
+                    self.errors.add(
+                        sheet.name, row, sheet.header(f.name), gettext("必須項目のため空欄にできません。")
+                    )
             else:
                 new[f.name] = value
         if self.errors.count > errors_before:
@@ -332,12 +336,10 @@ class ModelImporter(Importer):
                 self.user,
                 self.model,
                 {
-                    **{
-                        n: getattr(instance, self.model_field(f).attname)
-                        for f in self.fields
-                        if (n := f.name) not in m2m
-                    },
-                    **m2m,
+                    f.name: sorted(m2m.get(f.name, ()))
+                    if self.kind_of(f) == "m2m"
+                    else getattr(instance, self.model_field(f).attname)
+                    for f in self.fields
                 },
             )
             if not allowed:

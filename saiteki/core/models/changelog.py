@@ -82,37 +82,12 @@ class ObjectChange(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
     def diff_display(self) -> list[tuple[str, str, str]]:
-        """The diff as people read it: the field's Japanese name, choice labels, ○/－ for yes/no.
+        """The diff as people read it, through the one display layer (:mod:`saiteki.core.display`):
+        field names, choice labels, names of related objects, 和暦, yen. For a page of rows use
+        ``display.changes_for_display``, which names related objects with one query per model."""
+        from saiteki.core.display import diff_rows
 
-        Related objects stay as ids (「#12」): resolving them would cost a query per field and the
-        object may since have been deleted; the raw values remain in the JSON for auditors.
-        """
-        model = self.content_type.model_class()
-        rows = []
-        for name, before, after in self.diff():
-            field = None
-            if model is not None:
-                try:
-                    field = model._meta.get_field(name)
-                except Exception:  # noqa: BLE001 - a field removed since the change was recorded
-                    field = None
-            label = str(field.verbose_name) if field is not None else name
-            rows.append((label, _show(field, before), _show(field, after)))
-        return rows
-
-
-def _show(field, value) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "○" if value else "－"
-    if isinstance(value, list):
-        return "、".join(f"#{v}" for v in value) if value else "（なし）"
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field is not None and field.is_relation:
-        return f"#{value}"
-    return str(value)
+        return diff_rows(self)
 
 
 class ObjectChangeLink(models.Model):

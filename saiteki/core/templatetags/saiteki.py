@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
-from saiteki.core.fiscal import fiscal_year_label, format_date
+from saiteki.core.display import date_text, fy_text
 from saiteki.core.money import format_yen, format_yen_unit
 
 register = template.Library()
@@ -19,7 +20,7 @@ def fy(value, style: str = "both") -> str:
     """2026 → 令和8年度（2026年度）."""
     if value in (None, ""):
         return ""
-    return fiscal_year_label(int(value), style=style)
+    return fy_text(int(value), style=style)
 
 
 @register.simple_tag(takes_context=True)
@@ -30,8 +31,7 @@ def jdate(context, value) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     request = context.get("request")
-    style = getattr(request, "date_style", "wareki")
-    return format_date(value, style="wareki" if style == "wareki" else "seireki")
+    return date_text(value, date_style=getattr(request, "date_style", "wareki"))
 
 
 @register.simple_tag(takes_context=True)
@@ -73,14 +73,14 @@ def num(value) -> str:
 def cell(context, column, value):
     """Format a table cell by the column's kind (shared by every list page)."""
     if value is None or value == "":
-        return ""
+        return getattr(column, "empty", "")
     kind = column.kind
     if kind == "yen":
         return format_yen(int(value))
     if kind == "number":
         return num(value)
     if kind == "fy":
-        return fiscal_year_label(int(value))
+        return fy_text(int(value))
     if kind == "date":
         return jdate(context, value)
     if kind == "bool":
@@ -104,3 +104,19 @@ def query_with(context, **kwargs) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def cell_flag(column, obj):
+    """The column's warning for this row as text with an icon (meaning never by colour alone)."""
+    flag = column.flag(obj) if getattr(column, "flag", None) else None
+    if not flag:
+        return ""
+    level, text = flag
+    return format_html(
+        '<span class="cell-flag cell-flag-{} ms-1" data-flag="{}"><span aria-hidden="true">{}</span> {}</span>',
+        level,
+        level,
+        "⚠" if level != "info" else "ⓘ",
+        text,
+    )

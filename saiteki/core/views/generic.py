@@ -25,6 +25,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
+from saiteki.core.display import changes_for_display
 from saiteki.core.errors import ApplicationError, ConflictError
 from saiteki.core.excel import XLSX_CONTENT_TYPE, write_xlsx
 from saiteki.core.models import AuditEvent, JournalEntry, ObjectChange
@@ -307,7 +308,10 @@ class ObjectHistoryView(ObjectMixin, View):
         obj = self.get_object(request, pk)
         changes = history_for(obj)
         page = Paginator(changes, 50).get_page(request.GET.get("page"))
-        return render(request, self.template_name, {"object": obj, "title": str(obj), "page": page})
+        rows = changes_for_display(page.object_list, date_style=getattr(request, "date_style", "wareki"))
+        return render(
+            request, self.template_name, {"object": obj, "title": str(obj), "page": page, "changes": rows}
+        )
 
 
 def get_object_for_journal(request, content_type_id: int, object_id: int):
