@@ -125,7 +125,7 @@ def normalise(text: str) -> str:
     s = _KATAKANA_RE.sub(lambda m: f" {KATAKANA[m.group(0)]} ", s)
     s = re.sub(r"service\s*pack\s*(\d+)", r" sp\1 ", s)
     s = s.replace("&", " and ")
-    s = re.sub(r"[‐‑‒–—―ー\-_/\\:;,|、。・･「」『』【】\[\]{}<>\"“”*=!?]", " ", s)
+    s = re.sub(r"[‐‑‒–—―\-_/\\:;,|、。・･「」『』【】\[\]{}<>\"“”*=!?]", " ", s)
     # Dots between words ("r.h.e.l", "ver.") are separators; between digits they are versions.
     s = re.sub(r"(?<=[^\d\s])\.(?=[^\d])|(?<=[^\d])\.(?=\s|$)", " ", s)
     s = re.sub(r"(?<![\w.])\.(?=\s|$)", " ", s)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import urllib.parse
 
 from django.contrib import messages
@@ -14,17 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from openpyxl import Workbook
 
 from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
-from saiteki.core.audit import audit_event_record
 from saiteki.core.context import change_context
 from saiteki.core.errors import ApplicationError
-from saiteki.core.excel import XLSX_CONTENT_TYPE, xlsx_cell, xlsx_header_row
+from saiteki.core.excel import XLSX_CONTENT_TYPE
 from saiteki.core.fiscal import fiscal_year_of
-from saiteki.core.models import AuditEvent
 from saiteki.core.views.generic import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -222,77 +218,71 @@ class ForecastView(View):
 
     def export(self, request, rows, summary) -> HttpResponse:
         from saiteki.core.display import fy_text
+        from saiteki.core.exporting import ExcelWorkbook, SheetColumn, xlsx_response
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=_("部局別・年度別"))
-        ws.freeze_panes = "B2"
-        headers = [(_("部局"), 30, False)]
+        book = ExcelWorkbook(date_style=getattr(request, "date_style", "wareki"))
+        title = _("更改予測（年度別）")
+        columns = [SheetColumn(_("部局"), width=30)]
         for fy in summary["years"]:
-            headers += [
-                (f"{fy_text(fy)} " + _("件数"), 14, False),
-                (f"{fy_text(fy)} " + _("概算経費(円)"), 18, False),
+            columns += [
+                SheetColumn(f"{fy_text(fy)} " + _("件数"), kind="number"),
+                SheetColumn(f"{fy_text(fy)} " + _("概算経費(円)"), kind="yen"),
             ]
-        xlsx_header_row(ws, headers)
+        sheet = book.add_sheet(_("部局別・年度別"), columns, title=title)
+        lines = []
         for bureau, cells in summary["by_bureau"].items():
-            line = [xlsx_cell(ws, bureau)]
+            line = [bureau]
             for fy in summary["years"]:
-                line += [
-                    xlsx_cell(ws, cells[fy]["systems"]),
-                    xlsx_cell(ws, cells[fy]["cost"], number_format="#,##0"),
-                ]
-            ws.append(line)
-        total = [xlsx_cell(ws, _("合計"))]
+                line += [cells[fy]["systems"], cells[fy]["cost"]]
+            lines.append(line)
+        total = [_("合計")]
         for fy in summary["years"]:
-            total += [
-                xlsx_cell(ws, summary["by_year"][fy]["systems"]),
-                xlsx_cell(ws, summary["by_year"][fy]["cost"], number_format="#,##0"),
-            ]
-        ws.append(total)
-        ws2 = wb.create_sheet(title=_("システム別"))
-        ws2.freeze_panes = "A2"
-        xlsx_header_row(
-            ws2,
+            total += [summary["by_year"][fy]["systems"], summary["by_year"][fy]["cost"]]
+        sheet.write_rows([*lines, total])
+        detail = book.add_sheet(
+            _("システム別"),
             [
-                (_("更改年度"), 22, False),
-                (_("部局"), 24, False),
-                (_("所管所属"), 20, False),
-                (_("システム番号"), 12, False),
-                (_("システム名"), 36, False),
-                (_("理由"), 24, False),
-                (_("対象"), 36, False),
-                (_("期限"), 14, False),
-                (_("期限超過"), 10, False),
-                (_("台帳の更改予定年度"), 22, False),
-                (_("概算経費(円)"), 16, False),
-                (_("概算の根拠"), 30, False),
+                SheetColumn(_("更改年度"), kind="fy"),
+                SheetColumn(_("部局"), width=24),
+                SheetColumn(_("所管所属"), width=20),
+                SheetColumn(_("システム番号")),
+                SheetColumn(_("システム名"), width=36),
+                SheetColumn(_("理由"), width=24),
+                SheetColumn(_("対象"), width=36),
+                SheetColumn(_("期限"), kind="date"),
+                SheetColumn(_("期限超過"), kind="bool"),
+                SheetColumn(_("台帳の更改予定年度"), kind="fy"),
+                SheetColumn(_("概算経費(円)"), kind="yen"),
+                SheetColumn(_("概算の根拠"), width=30),
             ],
+            title=title,
         )
-        for r in rows:
-            ws2.append(
-                [
-                    xlsx_cell(ws2, fy_text(r.fiscal_year)),
-                    xlsx_cell(ws2, r.bureau),
-                    xlsx_cell(ws2, r.division),
-                    xlsx_cell(ws2, r.number),
-                    xlsx_cell(ws2, r.name),
-                    xlsx_cell(ws2, r.trigger_label),
-                    xlsx_cell(ws2, r.reason),
-                    xlsx_cell(ws2, r.due),
-                    xlsx_cell(ws2, r.overdue),
-                    xlsx_cell(ws2, fy_text(r.planned_renewal_fy) if r.planned_renewal_fy else ""),
-                    xlsx_cell(ws2, r.estimated_cost, number_format="#,##0"),
-                    xlsx_cell(ws2, _basis_label(r)),
-                ]
-            )
-        buf = io.BytesIO()
-        wb.save(buf)
-        audit_event_record(
-            kind=AuditEvent.Kind.EXPORT,
-            request=request,
+        detail.write_rows(
+            [
+                r.fiscal_year,
+                r.bureau,
+                r.division,
+                r.number,
+                r.name,
+                r.trigger_label,
+                r.reason,
+                r.due,
+                r.overdue,
+                r.planned_renewal_fy,
+                r.estimated_cost,
+                _basis_label(r),
+            ]
+            for r in rows
+        )
+        return xlsx_response(
+            request,
+            writer=book,
+            filename=_("更改予測") + ".xlsx",
+            what=str(title),
+            count=len(rows),
             object_type="lifecycle.RenewalForecast",
-            detail={"query": request.GET.urlencode(), "format": "xlsx"},
+            detail={"query": request.GET.urlencode()},
         )
-        return _xlsx_response(buf.getvalue(), _("更改予測"))
 
 
 # --- Unmatched queue and manual mapping -----------------------------------------------------------------
