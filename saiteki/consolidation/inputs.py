@@ -185,11 +185,11 @@ def _os_of(server: Server, systems: list[System]) -> list[dict]:
     """Operating systems on a machine: components installed on it, else its systems' unplaced OS
     components (the ledger often records the OS per system rather than per server)."""
     comps = list(server.components.all())
-    if not any(lifecycle.OS_PRODUCTS.get(c.product.strip().lower()) for c in comps):
+    if not any(lifecycle.is_operating_system(c.product, c.product_version) for c in comps):
         comps = [c for s in systems for c in s.components.all() if c.server_id is None]
     out = []
     for c in comps:
-        eol, label = lifecycle.os_end_of_support(c.product, c.product_version)
+        eol, label = lifecycle.component_end_of_support(c)
         if label:
             out.append({"label": label, "eol": eol.isoformat() if eol else None})
     return out

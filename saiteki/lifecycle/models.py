@@ -70,7 +70,10 @@ class Cycle(BusinessModel):
 
     def __str__(self) -> str:
         label = self.label or self.cycle
-        return label if self.product.title.lower() in label.lower() else f"{self.product.title} {label}"
+        title_words = set(self.product.title.lower().split())
+        first = label.split()[0].lower() if label.split() else ""
+        # "Windows Server 2012 R2" already names the product; "7" or "2016 SP3" does not.
+        return label if first in title_words else f"{self.product.title} {label}"
 
     def get_absolute_url(self) -> str:
         return reverse("lifecycle:product_detail", args=[self.product_id]) + f"#cycle-{self.pk}"

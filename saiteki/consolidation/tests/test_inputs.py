@@ -75,13 +75,10 @@ def test_ledger_costs_are_allocated_by_share_of_servers(renewal_scenario):
     assert costs["default_servers"] == []
 
 
-def test_os_end_of_support_comes_from_the_lifecycle_snapshot(renewal_scenario, tmp_path, settings):
-    snapshot = tmp_path / "lifecycle.json"
-    snapshot.write_text(
-        '[{"product": "windows-server", "cycle": "2016", "eol": "2027-01-12", "label": "Windows Server 2016"}]',
-        encoding="utf-8",
-    )
-    settings.SAITEKI_LIFECYCLE_SNAPSHOT = str(snapshot)
+def test_os_end_of_support_comes_from_the_lifecycle_catalogue(renewal_scenario):
+    from saiteki.lifecycle import services as lifecycle_services
+
+    lifecycle_services.catalogue_load_shipped()  # the one EOL catalogue of the product
     renewal_scenario.maintenance_within_years = 5
     built = inputs.build_inputs(renewal_scenario)
     sv2 = next(m for m in built.snapshot["machines"] if m["id"] == "sv-jumin-2")
@@ -89,8 +86,30 @@ def test_os_end_of_support_comes_from_the_lifecycle_snapshot(renewal_scenario, t
     assert built.snapshot["lifecycle_available"] is True
 
 
-def test_missing_lifecycle_snapshot_means_maintenance_only(renewal_scenario, settings, tmp_path):
-    settings.SAITEKI_LIFECYCLE_SNAPSHOT = str(tmp_path / "absent.json")
+def test_a_component_override_moves_the_os_end_of_support(renewal_scenario):
+    import datetime
+
+    from saiteki.lifecycle import services as lifecycle_services
+    from saiteki.lifecycle.models import ComponentLifecycle
+
+    lifecycle_services.catalogue_load_shipped()
+    lifecycle_services.components_match()
+    lc = ComponentLifecycle.objects.filter(cycle__product__slug="windows-server").first()
+    ComponentLifecycle.objects.filter(pk=lc.pk).update(
+        override_eol=datetime.date(2031, 3, 31), eff_eol=datetime.date(2031, 3, 31)
+    )
+    renewal_scenario.maintenance_within_years = 5
+    built = inputs.build_inputs(renewal_scenario)
+    assert {"label": "Windows Server 2016", "eol": "2031-03-31"} in [
+        o for m in built.snapshot["machines"] for o in m["os"]
+    ]
+
+
+def test_empty_lifecycle_catalogue_means_maintenance_only(renewal_scenario):
+    from saiteki.lifecycle.models import Cycle
+
+    Cycle.objects.filter(product__slug__in=["windows-server", "rhel"]).delete()
+    Cycle.objects.all().delete()
     built = inputs.build_inputs(renewal_scenario)
     assert built.snapshot["lifecycle_available"] is False
     assert all(m["os"] == [] for m in built.snapshot["machines"])

@@ -2,6 +2,8 @@
 end of support), never before the plan starts; its machines move together; hosts are added in the
 first wave that needs them (an empty N+1 spare with the first hosts)."""
 
+import pytest
+
 from saiteki.consolidation.lifecycle import os_end_of_support
 from saiteki.consolidation.waves import machine_trigger, plan_waves
 
@@ -66,15 +68,19 @@ def test_plan_waves_groups_systems_and_adds_capacity():
     assert sum(r["hosts_added"] for r in w["rows"]) == len(result["hosts"])
 
 
-def test_os_lookup_matches_ledger_versions(settings, tmp_path):
-    snapshot = tmp_path / "lifecycle.json"
-    snapshot.write_text(
-        '[{"product": "rhel", "cycle": "7", "eol": "2024-06-30", "label": "7"},'
-        ' {"product": "windows-server", "cycle": "2012-r2", "eol": "2023-10-10", "label": "Windows Server 2012 R2"},'
-        ' {"product": "windows-server", "cycle": "2003", "eol": true, "label": "Windows Server 2003"}]',
-        encoding="utf-8",
+@pytest.mark.django_db
+def test_os_lookup_matches_ledger_versions():
+    from saiteki.lifecycle import services as lifecycle_services
+    from saiteki.lifecycle.catalogue import CatalogueRow
+
+    lifecycle_services.catalogue_load_shipped()
+    lifecycle_services.catalogue_apply(
+        rows=[
+            CatalogueRow("rhel", "7", label="7", eol="2024-06-30"),
+            CatalogueRow("windows-server", "2012-r2", label="Windows Server 2012 R2", eol="2023-10-10"),
+            CatalogueRow("windows-server", "2003", label="Windows Server 2003", eol="true"),
+        ]
     )
-    settings.SAITEKI_LIFECYCLE_SNAPSHOT = str(snapshot)
     date, label = os_end_of_support("Red Hat Enterprise Linux", "7.9")
     assert date.isoformat() == "2024-06-30" and label == "Red Hat Enterprise Linux 7"
     date, label = os_end_of_support("Windows Server", "2012 R2")
