@@ -1,20 +1,23 @@
 """Column definitions of the ledger lists (screen and xlsx export share them)."""
 
 import datetime
+import functools
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.tables import Column, Table
+from saiteki.ledger.models import System
 
 
-def _bureau(system):
-    d = system.owning_division
-    return d.parent.name if d.parent_id else ""
+@functools.lru_cache(maxsize=64)
+def _segment_words(language: str, mynumber: bool, lgwan: bool, internet: bool) -> str:
+    return System(segment_mynumber=mynumber, segment_lgwan=lgwan, segment_internet=internet).segment_labels
 
 
-def _joint(system):
-    return len(system.joint_municipalities.all())
+def _segment_labels(mynumber: bool, lgwan: bool, internet: bool) -> str:
+    """System.segment_labels from the three flags (the export reads plain values, not systems)."""
+    return _segment_words(translation.get_language() or "", bool(mynumber), bool(lgwan), bool(internet))
 
 
 SYSTEM_TABLE = Table(
@@ -24,7 +27,7 @@ SYSTEM_TABLE = Table(
         Column(
             "bureau",
             _("部局"),
-            accessor=_bureau,
+            accessor="owning_division.parent.name",
             order_by="owning_division__parent__sort_order",
             default=False,
         ),
@@ -33,7 +36,13 @@ SYSTEM_TABLE = Table(
         ),
         Column("status", _("状態"), kind="choice"),
         Column("hosting_form", _("稼働形態"), kind="choice"),
-        Column("segments", _("ネットワーク区分"), accessor="segment_labels", order_by=False),
+        Column(
+            "segments",
+            _("ネットワーク区分"),
+            values=("segment_mynumber", "segment_lgwan", "segment_internet"),
+            compute=_segment_labels,
+            order_by=False,
+        ),
         Column("confidentiality", _("機密性"), kind="number", default=False),
         Column("service_start", _("運用開始日"), kind="date", default=False),
         Column("planned_renewal_fy", _("更改予定年度"), kind="fy"),
@@ -58,7 +67,7 @@ SYSTEM_TABLE = Table(
         Column(
             "joint_count",
             _("共同利用市町村数"),
-            accessor=_joint,
+            accessor="joint_municipalities",
             kind="number",
             order_by=False,
             default=False,
@@ -72,10 +81,6 @@ SYSTEM_TABLE = Table(
 )
 
 
-def _systems(obj):
-    return "、".join(s.number for s in obj.systems.all())
-
-
 #: How far ahead a maintenance end counts as soon (procurement of a renewal takes about half a year).
 MAINTENANCE_SOON_DAYS = 180
 
@@ -85,6 +90,12 @@ def maintenance_flag(server):
     end = server.maintenance_end
     if end is None:
         return None
+    today = timezone.localdate()
+    if end < today:
+        return ("danger", _("期限切れ"))
+    if end <= today + datetime.timedelta(days=MAINTENANCE_SOON_DAYS):
+        return ("warning", _("期限間近"))
+    return None
 
 
 SERVER_TABLE = Table(
@@ -99,7 +110,7 @@ SERVER_TABLE = Table(
         Column("cpu_peak_pct", _("CPUピーク(%)"), kind="number"),
         Column("mem_peak_pct", _("メモリピーク(%)"), kind="number"),
         Column("maintenance_end", _("保守期限"), kind="date", flag=maintenance_flag),
-        Column("systems", _("システム"), accessor=_systems, order_by=False),
+        Column("systems", _("システム"), accessor="systems.number", order_by=False),
         Column("location", _("設置場所"), default=False),
         Column("power_w", _("消費電力(W)"), kind="number", default=False),
     ],
@@ -118,7 +129,7 @@ CONTRACT_TABLE = Table(
         Column("start", _("開始日"), kind="date"),
         Column("end", _("終了日"), kind="date"),
         Column("amount", _("契約金額"), kind="yen", total=True),
-        Column("systems", _("システム"), accessor=_systems, order_by=False),
+        Column("systems", _("システム"), accessor="systems.number", order_by=False),
     ],
     default_order="-fiscal_year",
     select_related=("vendor",),

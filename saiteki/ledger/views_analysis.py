@@ -339,9 +339,8 @@ class CostRowFilterSet(CostFilterSet):
         return queryset.filter(category__in=[c.value for c in categories])
 
 
-def _bureau_name(cost: Cost) -> str:
-    division = cost.system.owning_division
-    return division.parent.name if division.parent_id else ""
+def _group_label(category: str) -> str:
+    return str(CostGroup(group_of(category)).label)
 
 
 COST_ROW_TABLE = Table(
@@ -357,7 +356,7 @@ COST_ROW_TABLE = Table(
         Column(
             "bureau",
             gettext_lazy("部局"),
-            accessor=_bureau_name,
+            accessor="system.owning_division.parent.name",
             order_by="system__owning_division__parent__sort_order",
         ),
         Column(
@@ -369,14 +368,16 @@ COST_ROW_TABLE = Table(
         Column(
             "hosting_form",
             gettext_lazy("稼働形態"),
-            accessor=lambda c: c.system.get_hosting_form_display(),
+            accessor="system.hosting_form",
+            kind="choice",
             order_by="system__hosting_form",
         ),
         Column("fiscal_year", gettext_lazy("年度"), kind="fy"),
         Column(
             "group",
             gettext_lazy("整備・運用等"),
-            accessor=lambda c: CostGroup(group_of(c.category)).label,
+            values=("category",),
+            compute=_group_label,
             order_by=False,
         ),
         Column("category", gettext_lazy("経費区分"), kind="choice"),
@@ -419,6 +420,18 @@ class CostRowListView(ObjectListView):
         if filterset is not None and filterset.is_bound and not filterset.is_valid():
             qs = qs.none()
         return qs, filterset, sort
+
+    #: The title names the year and stage (「経費明細　令和8年度（2026年度）　予算額」), the filter line the rest.
+    export_scope_filters = ("fiscal_year", "stage")
+
+    def export_scope(self, request, filterset) -> list[str]:
+        if filterset is None or not filterset.is_valid():
+            return []
+        fy, stage = filterset.form.cleaned_data.get("fiscal_year"), filterset.form.cleaned_data.get("stage")
+        return [
+            fiscal_year_label(fy) if fy else "",
+            str(CostStage(stage).label) if stage in CostStage.values else "",
+        ]
 
     def extra_context(self, request):
         return {"analysis_url": _url("ledger:cost_analysis", {"stage": request.GET.get("stage", "")})}

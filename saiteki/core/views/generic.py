@@ -7,28 +7,27 @@ its export and its edit form can never disagree about permissions. An object the
 
 from __future__ import annotations
 
-import urllib.parse
-
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from saiteki.core import permissions as perms
-from saiteki.core.audit import audit_event_record
+from saiteki.core import registry as reg
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
 from saiteki.core.display import changes_for_display
 from saiteki.core.errors import ApplicationError, ConflictError
-from saiteki.core.excel import XLSX_CONTENT_TYPE, write_xlsx
-from saiteki.core.models import AuditEvent, JournalEntry, ObjectChange
+from saiteki.core.exporting import ListExporter, filter_in_words, list_workbook, xlsx_response
+from saiteki.core.exporting.lists import sort_in_words
+from saiteki.core.models import JournalEntry, ObjectChange
 from saiteki.core.tables import Table
 
 
@@ -74,7 +73,7 @@ class ObjectListView(View):
         qs, filterset, sort = self.filtered(request)
         columns = self.table.visible(request.GET.getlist("col"))
         if request.GET.get("export") == "xlsx":
-            return self.export(request, qs, columns)
+            return self.export(request, qs, columns, filterset=filterset, sort=sort)
         paginator = Paginator(qs, self.paginate_by)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -110,23 +109,59 @@ class ObjectListView(View):
         )
         return {c: agg[f"sum_{c}"] for c in names}
 
-    def export(self, request, qs, columns):
+    # -- xlsx export (saiteki.core.exporting) ----------------------------------------------------------
+
+    #: Registered in ``registry.exporters`` under this name (default ``app_label.model_name``); None: not.
+    export_name: str | None = ""
+    #: Filters the title already names through :meth:`export_scope` (not repeated in the filter line).
+    export_scope_filters: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("model") or getattr(cls, "model", None)
+        if model is None or cls.export_name is None or not hasattr(cls, "table"):
+            return
+        name = cls.export_name or f"{model._meta.app_label}.{model._meta.model_name}"
+        reg.registry.register_exporter(name, ListExporter(name=name, view_class=cls))
+
+    def export_scope(self, request, filterset) -> list[str]:
+        """What the export is of, beyond the filter (e.g. the fiscal year and stage of the amounts),
+        printed in the title row after the list's title."""
+        return []
+
+    def export_response(self, request):
+        """The page's ``?export=xlsx`` on its own (for :class:`~saiteki.core.exporting.ListExporter`)."""
+        if not perms.role_allows(request.user, perms.VIEW, self.model):
+            raise PermissionDenied(_("この一覧を表示する権限がありません。"))
+        qs, filterset, sort = self.filtered(request)
+        columns = self.table.visible(request.GET.getlist("col"))
+        return self.export(request, qs, columns, filterset=filterset, sort=sort)
+
+    def export(self, request, qs, columns, *, filterset=None, sort: str = ""):
+        """The screen's rows and columns as xlsx, with what they are in the title rows; audited."""
         if not perms.role_allows(request.user, perms.EXPORT, self.model):
             raise PermissionDenied(_("エクスポートする権限がありません。"))
-        headers = [str(c.label) for c in columns]
-        rows = ([c.value(obj) for c in columns] for obj in qs.iterator(chunk_size=2000))
         title = str(self.title or self.model._meta.verbose_name_plural)
-        data = write_xlsx(title=title, headers=headers, rows=rows)
-        audit_event_record(
-            kind=AuditEvent.Kind.EXPORT,
-            request=request,
-            object_type=self.model._meta.label,
-            detail={"query": request.GET.urlencode(), "format": "xlsx"},
+        date_style = getattr(request, "date_style", "wareki")
+        writer, count = list_workbook(
+            title=title,
+            table=self.table,
+            columns=columns,
+            queryset=qs,
+            scope=self.export_scope(request, filterset),
+            filters=filter_in_words(filterset, exclude=self.export_scope_filters, date_style=date_style),
+            sort=sort_in_words(self.table, sort),
+            user=request.user,
+            date_style=date_style,
         )
-        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-        filename = urllib.parse.quote(f"{title}.xlsx")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-        return response
+        return xlsx_response(
+            request,
+            writer=writer,
+            filename=f"{title}.xlsx",
+            what=f"{self.model._meta.label_lower}_list",
+            count=count,
+            object_type=self.model._meta.label,
+        )
 
     @staticmethod
     def _reverse_or_none(name: str):

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from saiteki.accounts.choices import Role
+from saiteki.core.fiscal import fiscal_year_label
 from saiteki.ledger import analysis
 from saiteki.ledger.choices import CostCategory, CostStage, HostingForm
 from saiteki.ledger.models import Cost, System
@@ -331,10 +332,13 @@ def test_cost_rows_export_is_what_is_shown(client, ledger, role_users):
     response = c.get(f"/ledger/costs/?fiscal_year={FY}&stage=budget&export=xlsx")
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.content)).active
-    rows = list(ws.iter_rows(values_only=True))
+    title, scope, *rows = list(ws.iter_rows(values_only=True))
+    assert title[0] == f"経費明細　{fiscal_year_label(FY)}　予算額"  # year and stage named once, in the title
+    assert "年度:" not in scope[0] and "段階:" not in scope[0]
     assert rows[0][0] == "システム番号" and rows[0][-1] == "金額(円)"
     assert {r[0] for r in rows[1:]} == {"T-001"}  # the owner's own system only
     assert sum(r[-1] for r in rows[1:]) == 1_200_000
+    assert ws.cell(4, len(rows[0])).number_format == "#,##0"
     # A viewer may read the analysis but not export.
     viewer = _client(client, role_users[Role.VIEWER])
     assert viewer.get(f"/ledger/costs/?fiscal_year={FY}&stage=budget").status_code == 200

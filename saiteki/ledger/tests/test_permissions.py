@@ -73,7 +73,9 @@ def test_owner_list_and_export_show_only_own_division(client, role_users, ledger
     from openpyxl import load_workbook
 
     wb = load_workbook(BytesIO(client.get(reverse("ledger:system_list") + "?export=xlsx").content))
-    names = [row[1] for row in wb.active.iter_rows(min_row=2, values_only=True)]
+    from saiteki.core.exporting.lists import LIST_HEADER_ROW  # title lines above the header
+
+    names = [row[1] for row in wb.active.iter_rows(min_row=LIST_HEADER_ROW + 1, values_only=True)]
     assert names == ["県税総合システム"]
 
 

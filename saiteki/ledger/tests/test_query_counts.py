@@ -115,7 +115,10 @@ def _rows_shown(response) -> int:
 
         from openpyxl import load_workbook
 
-        return sum(1 for _ in load_workbook(io.BytesIO(response.content)).active.iter_rows()) - 1
+        from saiteki.core.exporting.lists import LIST_HEADER_ROW
+
+        ws = load_workbook(io.BytesIO(response.content)).active
+        return sum(1 for _ in ws.iter_rows(min_row=LIST_HEADER_ROW + 1))
     context = response.context
     if "page" in context:
         return len(context["page"].object_list)

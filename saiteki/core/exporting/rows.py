@@ -1,0 +1,189 @@
+"""A list table's rows as plain values, read with one query per 2,000 rows — not model objects.
+
+Why: exporting 10,000 systems through model objects spent 0.7 s building objects, 2 s in
+``prefetch_related`` (one object per vendor/tag link) and 4 s in ``get_FOO_display`` (which re-hashes
+the choices on every call). The same columns read as ``values_list`` take 0.1 s. Each
+:class:`~saiteki.core.tables.Column` is compiled once into a getter:
+
+* a field path (``owning_division.parent.name``) or an annotation (``cost_total``) becomes a lookup of
+  the one ``values_list`` query; a ``choice`` column maps values to labels through a dict built once;
+* a many-valued relation of the listed object (``vendors``, ``systems.number``) becomes two queries per
+  chunk — the links, then the related objects' values in their default order — joined with 「、」, or
+  counted in a number column (``joint_municipalities``);
+* a computed column (``values=…, compute=…``) gets its paths compiled the same way;
+* anything else (a callable accessor, a property) falls back to the model object, fetched for the chunk
+  with the table's ``select_related``/``prefetch_related`` — correct, only slower.
+
+The queryset passed in is the screen's (permission-restricted, filtered, sorted), so the rows are
+exactly the screen's rows in the screen's order; the query count does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import F
+
+from saiteki.core.tables import Column
+
+CHUNK_SIZE = 2000
+Getter = Callable[[tuple, "_Chunk"], Any]
+
+
+@dataclass
+class _Many:
+    """A many-valued relation of the listed object, read per chunk."""
+
+    back: str  # lookup from the related model back to the listed one
+    related_model: type[models.Model]
+    rest: str | None  # lookup on the related model, or None for str(object)
+    labels: dict | None
+    count: bool
+
+
+@dataclass
+class _Chunk:
+    many: list[dict[Any, Any]] = field(default_factory=list)
+    objects: dict[Any, models.Model] = field(default_factory=dict)
+
+
+class TableRows:
+    """Iterate the rows of ``columns`` over ``queryset`` as lists of plain values (see the module)."""
+
+    def __init__(self, columns: Sequence[Column], queryset: models.QuerySet, *, chunk_size: int = CHUNK_SIZE):
+        self.queryset = queryset
+        self.model = queryset.model
+        self.chunk_size = chunk_size
+        self.lookups: list[str] = ["pk"]
+        self.many: list[_Many] = []
+        self.needs_objects = False
+        self.getters = [self._compile(c) for c in columns]
+
+    # -- compiling ----------------------------------------------------------------------------------
+
+    def _compile(self, column: Column) -> Getter:
+        if column.compute is not None:
+            parts = [self._path(p, column, display=False) for p in column.values]
+            if all(g is not None for g in parts):
+                compute = column.compute
+                getters = [g for g in parts if g is not None]
+                return lambda row, chunk: compute(*(g(row, chunk) for g in getters))
+        elif not callable(column.accessor):
+            getter = self._path(column.accessor or column.name, column, display=column.kind == "choice")
+            if getter is not None:
+                return getter
+        self.needs_objects = True
+        value = column.value
+        return lambda row, chunk: value(chunk.objects[row[0]])
+
+    def _path(self, path: str, column: Column, *, display: bool) -> Getter | None:
+        parts = path.split(".")
+        if len(parts) == 1 and parts[0] in self.queryset.query.annotations:
+            return self._scalar(parts[0], None)
+        try:
+            first = self.model._meta.get_field(parts[0])
+        except FieldDoesNotExist:
+            return None
+        if first.many_to_many or first.one_to_many:
+            return self._many(first, parts[1:], column, display=display)
+        resolved = _lookup(self.model, parts, display=display)
+        if resolved is None:
+            return None
+        lookup, labels = resolved
+        return self._scalar(lookup, labels)
+
+    def _scalar(self, lookup: str, labels: dict | None) -> Getter:
+        if lookup not in self.lookups:
+            self.lookups.append(lookup)
+        i = self.lookups.index(lookup)
+        if labels:
+            get = labels.get
+            return lambda row, chunk: get(row[i], row[i])
+        return lambda row, chunk: row[i]
+
+    def _many(self, relation, rest: list[str], column: Column, *, display: bool) -> Getter | None:
+        count = column.kind == "number" and column.compute is None
+        related = relation.related_model
+        lookup, labels = None, None
+        if rest and not count:
+            resolved = _lookup(related, rest, display=display)
+            if resolved is None:
+                return None
+            lookup, labels = resolved
+        back = relation.related_query_name() if relation.concrete else relation.field.name
+        self.many.append(_Many(back, related, lookup, labels, count))
+        k = len(self.many) - 1
+        empty = 0 if count else ""
+        return lambda row, chunk: chunk.many[k].get(row[0], empty)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        values = self.queryset.prefetch_related(None).values_list(*self.lookups)
+        source = values.iterator(chunk_size=self.chunk_size)
+        getters = self.getters
+        while True:
+            rows = list(itertools.islice(source, self.chunk_size))
+            if not rows:
+                return
+            chunk = self._chunk([row[0] for row in rows])
+            for row in rows:
+                yield [g(row, chunk) for g in getters]
+
+    def _chunk(self, pks: list) -> _Chunk:
+        """One query per many-valued column for the chunk (as ``prefetch_related`` would do): the
+        related objects, or their values, each with the listed object's pk it belongs to."""
+        chunk = _Chunk()
+        for many in self.many:
+            related = many.related_model._default_manager.filter(**{f"{many.back}__in": pks})
+            if many.count:
+                counts: dict[Any, int] = defaultdict(int)
+                for pk in related.order_by().values_list(many.back, flat=True):
+                    counts[pk] += 1
+                chunk.many.append(dict(counts))
+                continue
+            if many.rest is None:
+                items = ((o._export_root, str(o)) for o in related.annotate(_export_root=F(many.back)))
+            else:
+                get = many.labels.get if many.labels else None
+                pairs = related.values_list(many.back, many.rest)
+                items = ((pk, get(v, v)) for pk, v in pairs) if get else iter(pairs)
+            grouped: dict[Any, list[str]] = defaultdict(list)
+            for pk, value in items:
+                if value is not None and value != "":
+                    grouped[pk].append(str(value))
+            chunk.many.append({pk: "、".join(values) for pk, values in grouped.items()})
+        if self.needs_objects:
+            chunk.objects = {o.pk: o for o in self.queryset.filter(pk__in=pks)}
+        return chunk
+
+
+def _lookup(model: type[models.Model], parts: list[str], *, display: bool) -> tuple[str, dict | None] | None:
+    """A dotted path through forward relations to a concrete field: its ``values`` lookup and, for a
+    choice column, the value → label map. None if the path ends elsewhere (object, property, many)."""
+    names: list[str] = []
+    for i, part in enumerate(parts):
+        try:
+            f = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        names.append(part)
+        last = i == len(parts) - 1
+        if f.many_to_many or f.one_to_many:
+            return None
+        if f.is_relation:
+            if last:
+                return None  # the related object's str() needs the object
+            model = f.related_model
+            continue
+        if not last:
+            return None
+        labels = {k: str(v) for k, v in f.flatchoices} if display and f.choices else None
+        return "__".join(names), labels
+    return None
