@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: migrate the SQLite database under var/, load the demo data, start the worker, serve.
+# make demo: migrate the SQLite database under var/, load the demo data, start the worker and the
+# scheduler (both stopped on exit), serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=config.settings.local
@@ -11,10 +12,13 @@ $PY manage.py migrate --noinput -v0
 echo "==> デモデータを読み込んでいます"
 $PY manage.py load_demo
 $PY manage.py compilemessages -v0 --ignore ".venv/*" --ignore "var/*" >/dev/null 2>&1 || true
-echo "==> バックグラウンド処理ワーカーを起動します"
+echo "==> バックグラウンド処理ワーカーと定期処理スケジューラを起動します"
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# The scheduler only enqueues the apps' recurring jobs when they are due; the worker runs them.
+$PY manage.py run_scheduler --interval 30 >var/scheduler.log 2>&1 &
+SCHEDULER=$!
+trap 'kill $WORKER $SCHEDULER 2>/dev/null || true' EXIT INT TERM
 cat <<MSG
 
   最適 Saiteki デモ: http://127.0.0.1:${PORT}/

@@ -20,3 +20,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 STATIC_ROOT = env.get("STATIC_ROOT") or STATIC_ROOT  # noqa: F405
 MEDIA_ROOT = env.get("MEDIA_ROOT") or MEDIA_ROOT  # noqa: F405
+# Notification e-mail (saiteki.core.notifications): the prefecture's mail relay; links use the site URL.
+EMAIL_HOST = env.get("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = int(env.get("EMAIL_PORT", "25") or 25)
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "saiteki@localhost") or "saiteki@localhost"
+SAITEKI_SITE_URL = env.get("SAITEKI_SITE_URL", "") or ""
