@@ -133,8 +133,14 @@ def render_markdown(body: str) -> str:
 def markdown_plain(body: str) -> str:
     """Plain text of a Markdown body (for the index and snippets): tags stripped, entities decoded."""
     rendered = _md.render(body or "")
-    text = re.sub(r"<[^>]+>", " ", rendered)
-    return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
+    # Block ends become line breaks, cells tabs, inline tags vanish: 「**県税**の」 stays 「県税の」.
+    text = re.sub(
+        r"</?(?:p|h[1-6]|li|ul|ol|tr|table|thead|tbody|blockquote|pre|hr|br)\b[^>]*>", "\n", rendered
+    )
+    text = re.sub(r"</?t[dh]\b[^>]*>", "\t", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"[ \t]+", " ", html.unescape(text))
+    return re.sub(r"\s*\n\s*", "\n", text).strip()
 
 
 # ---------------------------------------------------------------------------------------------------
