@@ -10,43 +10,26 @@ from django.urls import reverse
 
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
+from saiteki.core.testing import ROLES, assert_matrix, statuses
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "owner", "advisor", "viewer", "auditor", "none"]
 
-PAGE_MATRIX = {
-    # action: expected status per role, in ROLES order
-    "list": [200, 200, 200, 200, 200, 403],
-    "detail": [200, 200, 200, 200, 200, 404],
-    "edit": [200, 403, 403, 403, 403, 404],
-    "add": [200, 403, 403, 403, 403, 403],
-    "export": [200, 200, 200, 403, 200, 403],
-    "users": [200, 403, 403, 403, 403, 403],
-    "audit": [200, 403, 403, 403, 200, 403],
-}
-
-
-def _page_url(action, org):
-    return {
-        "list": reverse("accounts:organization_list"),
-        "detail": reverse("accounts:organization_detail", args=[org.pk]),
-        "edit": reverse("accounts:organization_edit", args=[org.pk]),
-        "add": reverse("accounts:organization_add"),
-        "export": reverse("accounts:organization_list") + "?export=xlsx",
-        "users": reverse("accounts:user_list"),
-        "audit": reverse("core:audit_log"),
-    }[action]
-
-
-@pytest.mark.parametrize("action", list(PAGE_MATRIX))
-def test_page_matrix(client, role_users, orgs, action):
+def test_page_matrix(client, role_users, orgs):
     org = orgs["税務課"]
-    got = []
-    for role in ROLES:
-        client.force_login(role_users[role])
-        got.append(client.get(_page_url(action, org)).status_code)
-    assert got == PAGE_MATRIX[action]
+    assert_matrix(
+        client,
+        role_users,
+        {
+            reverse("accounts:organization_list"): statuses(200, 200, 200, 200, 200, 403),
+            reverse("accounts:organization_detail", args=[org.pk]): statuses(200, 200, 200, 200, 200, 404),
+            reverse("accounts:organization_edit", args=[org.pk]): statuses(200, 403, 403, 403, 403, 404),
+            reverse("accounts:organization_add"): statuses(200, 403, 403, 403, 403, 403),
+            reverse("accounts:organization_list") + "?export=xlsx": statuses(200, 200, 200, 403, 200, 403),
+            reverse("accounts:user_list"): statuses(200, 403, 403, 403, 200, 403),  # auditors read
+            reverse("core:audit_log"): statuses(200, 403, 403, 403, 200, 403),
+        },
+    )
 
 
 def test_anonymous_is_sent_to_login(client, orgs):
@@ -54,42 +37,45 @@ def test_anonymous_is_sent_to_login(client, orgs):
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
-API_MATRIX = {
-    "list": [200, 200, 200, 200, 200, 403],
-    "retrieve": [200, 200, 200, 200, 200, 403],
-    "create": [201, 403, 403, 403, 403, 403],
-    "update": [200, 403, 403, 403, 403, 403],
-    "delete": [204, 403, 403, 403, 403, 403],
-}
-
-
-@pytest.mark.parametrize("action", list(API_MATRIX))
-def test_api_matrix(api_client, role_users, orgs, action):
-    got = []
-    for i, role in enumerate(ROLES):
-        api_client.force_authenticate(role_users[role])
-        target = Organization.objects.create(
-            kind="division", code=f"Z{action}{i}", name=f"対象{i}", parent=orgs["総務部"]
+def test_api_matrix(api_client, role_users, orgs):
+    base = "/api/v1/accounts/organizations/"
+    targets = {
+        role: Organization.objects.create(
+            kind="division", code=f"Z{i}", name=f"対象{i}", parent=orgs["総務部"]
         )
-        base = "/api/v1/accounts/organizations/"
-        if action == "list":
-            r = api_client.get(base)
-        elif action == "retrieve":
-            r = api_client.get(f"{base}{target.pk}/")
-        elif action == "create":
-            r = api_client.post(
-                base,
-                {"kind": "division", "code": f"N{i}", "name": "新設課", "parent": orgs["総務部"].pk},
-                format="json",
-            )
-        elif action == "update":
-            r = api_client.patch(f"{base}{target.pk}/", {"name": "変更"}, format="json")
-        else:
-            r = api_client.delete(f"{base}{target.pk}/")
-        got.append(r.status_code)
-        if r.status_code in (403, 404):
-            assert r.json()["error"]["code"] in {"permission_denied", "not_found"}
-    assert got == API_MATRIX[action]
+        for i, role in enumerate(ROLES)
+    }
+
+    def on_target(method, data=None):
+        def send(client, role):
+            url = f"{base}{targets[role].pk}/"
+            return getattr(client, method)(url, data, format="json") if data else getattr(client, method)(url)
+
+        return send
+
+    def error_body(label, role, response):
+        if response.status_code in (403, 404):
+            assert response.json()["error"]["code"] in {"permission_denied", "not_found"}, (label, role)
+
+    assert_matrix(
+        api_client,
+        role_users,
+        {
+            base: statuses(200, 200, 200, 200, 200, 403),
+            "retrieve": (on_target("get"), statuses(200, 200, 200, 200, 200, 403)),
+            "create": (
+                lambda c, role: c.post(
+                    base,
+                    {"kind": "division", "code": f"N-{role}", "name": "新設課", "parent": orgs["総務部"].pk},
+                    format="json",
+                ),
+                statuses(201, 403, 403, 403, 403, 403),
+            ),
+            "update": (on_target("patch", {"name": "変更"}), statuses(200, 403, 403, 403, 403, 403)),
+            "delete": (on_target("delete"), statuses(204, 403, 403, 403, 403, 403)),
+        },
+        check=error_body,
+    )
 
 
 def test_refused_writes_change_nothing(api_client, role_users, orgs):

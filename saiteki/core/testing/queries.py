@@ -56,12 +56,14 @@ def assert_queries_flat(
     *,
     label: str = "",
     check: Callable[[Any, Any], None] | None = None,
+    baseline: tuple[str | Path, str] | None = None,
 ) -> tuple[int, Any, Any]:
     """Assert ``fetch()`` runs as many queries before and after ``grow()`` adds rows.
 
     ``fetch`` is run once first as a warm-up (sessions, content types and other per-process caches).
     ``check(few_result, many_result)`` should prove the second fetch really showed more rows, so the
-    test cannot pass on an empty page. Returns ``(count, few_result, many_result)``.
+    test cannot pass on an empty page. ``baseline=(path, key)`` also holds the count to the stored
+    baseline (``check_query_baseline``). Returns ``(count, few_result, many_result)``.
     """
     fetch()
     few, few_sql, few_result = count_queries(fetch)
@@ -72,6 +74,8 @@ def assert_queries_flat(
     assert few == many, f"{label}: {few} queries before, {many} after adding rows\n" + query_growth(
         few_sql, many_sql
     )
+    if baseline is not None:
+        check_query_baseline(Path(baseline[0]), baseline[1], many, many_sql)
     return many, few_result, many_result
 
 

@@ -4,12 +4,11 @@ neither see the edit form of nor PATCH a system of another division."""
 import pytest
 from django.urls import reverse
 
+from saiteki.core.testing import ROLES, assert_matrix, statuses
+from saiteki.core.testing.factories import make_cost, make_server, make_system
 from saiteki.ledger.models import Cost, Server, System
-from saiteki.ledger.tests.factories import make_cost, make_server, make_system
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ["admin", "owner", "advisor", "viewer", "auditor", "none"]
 
 
 @pytest.fixture
@@ -26,42 +25,27 @@ def ledger(orgs):
     }
 
 
-PAGES = {
-    # name: (url builder, expected status per role in ROLES order)
-    "list": (lambda d: reverse("ledger:system_list"), [200, 200, 200, 200, 200, 403]),
-    "detail own": (lambda d: d["own"].get_absolute_url(), [200, 200, 200, 200, 200, 404]),
-    "detail other": (lambda d: d["other"].get_absolute_url(), [200, 404, 200, 200, 200, 404]),
-    "edit own": (lambda d: reverse("ledger:system_edit", args=[d["own"].pk]), [200, 200, 403, 403, 403, 404]),
-    "edit other": (
-        lambda d: reverse("ledger:system_edit", args=[d["other"].pk]),
-        [200, 404, 403, 403, 403, 404],
-    ),
-    "add": (lambda d: reverse("ledger:system_add"), [200, 200, 403, 403, 403, 403]),
-    "history own": (
-        lambda d: reverse("ledger:system_history", args=[d["own"].pk]),
-        [200, 200, 200, 403, 200, 404],
-    ),
-    "costs other": (
-        lambda d: reverse("ledger:system_costs", args=[d["other"].pk]),
-        [200, 404, 200, 200, 200, 404],
-    ),
-    "export": (lambda d: reverse("ledger:system_list") + "?export=xlsx", [200, 200, 200, 403, 200, 403]),
-    "server edit other": (
-        lambda d: reverse("ledger:server_edit", args=[d["other_server"].pk]),
-        [200, 404, 403, 403, 403, 404],
-    ),
-    "server list": (lambda d: reverse("ledger:server_list"), [200, 200, 200, 200, 200, 403]),
-}
-
-
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_matrix(client, role_users, ledger, name):
-    url_of, expected = PAGES[name]
-    got = []
-    for role in ROLES:
-        client.force_login(role_users[role])
-        got.append(client.get(url_of(ledger)).status_code)
-    assert got == expected
+def test_page_matrix(client, role_users, ledger):
+    own, other = ledger["own"].pk, ledger["other"].pk
+    assert_matrix(
+        client,
+        role_users,
+        {
+            reverse("ledger:system_list"): statuses(200, 200, 200, 200, 200, 403),
+            ledger["own"].get_absolute_url(): statuses(200, 200, 200, 200, 200, 404),
+            ledger["other"].get_absolute_url(): statuses(200, 404, 200, 200, 200, 404),
+            reverse("ledger:system_edit", args=[own]): statuses(200, 200, 403, 403, 403, 404),
+            reverse("ledger:system_edit", args=[other]): statuses(200, 404, 403, 403, 403, 404),
+            reverse("ledger:system_add"): statuses(200, 200, 403, 403, 403, 403),
+            reverse("ledger:system_history", args=[own]): statuses(200, 200, 200, 403, 200, 404),
+            reverse("ledger:system_costs", args=[other]): statuses(200, 404, 200, 200, 200, 404),
+            reverse("ledger:system_list") + "?export=xlsx": statuses(200, 200, 200, 403, 200, 403),
+            reverse("ledger:server_edit", args=[ledger["other_server"].pk]): statuses(
+                200, 404, 403, 403, 403, 404
+            ),
+            reverse("ledger:server_list"): statuses(200, 200, 200, 200, 200, 403),
+        },
+    )
 
 
 def test_owner_list_and_export_show_only_own_division(client, role_users, ledger):
@@ -79,48 +63,37 @@ def test_owner_list_and_export_show_only_own_division(client, role_users, ledger
     assert names == ["県税総合システム"]
 
 
-def _api(client, method, url, data=None):
-    return (
-        getattr(client, method)(url, data, format="json")
-        if data is not None
-        else getattr(client, method)(url)
-    )
-
-
 def test_api_matrix(api_client, role_users, ledger, orgs):
     base = "/api/v1/ledger/systems/"
     own, other = ledger["own"], ledger["other"]
-    expected = {
-        # role: (list count, GET other, PATCH own, PATCH other, POST own division, POST other division)
-        "admin": (2, 200, 200, 200, 201, 201),
-        "owner": (1, 404, 200, 404, 201, 400),
-        "advisor": (2, 200, 403, 403, 403, 403),
-        "viewer": (2, 200, 403, 403, 403, 403),
-        "auditor": (2, 200, 403, 403, 403, 403),
-        "none": (None, 403, 403, 403, 403, 403),
-    }
     counts = {}
-    for role in expected:  # before any writes, so every role sees the same two systems
+    for role in ROLES:  # before any writes, so every role sees the same two systems
         api_client.force_authenticate(role_users[role])
         listing = api_client.get(base)
         counts[role] = listing.json()["count"] if listing.status_code == 200 else None
-    for i, (role, exp) in enumerate(expected.items()):
-        api_client.force_authenticate(role_users[role])
-        got = (
-            counts[role],
-            api_client.get(f"{base}{other.pk}/").status_code,
-            api_client.patch(f"{base}{own.pk}/", {"notes": f"{role}"}, format="json").status_code,
-            api_client.patch(f"{base}{other.pk}/", {"notes": f"{role}"}, format="json").status_code,
-            api_client.post(
-                base, {"number": f"N{i}a", "name": "新", "owning_division": orgs["税務課"].pk}, format="json"
-            ).status_code,
-            api_client.post(
-                base,
-                {"number": f"N{i}b", "name": "新", "owning_division": orgs["県立図書館"].pk},
-                format="json",
-            ).status_code,
-        )
-        assert got == exp, role
+    assert counts == {"admin": 2, "owner": 1, "advisor": 2, "viewer": 2, "auditor": 2, "none": None}
+
+    def create_in(division):
+        def post(client, role):
+            number = f"N-{role}-{division}"
+            return client.post(
+                base, {"number": number, "name": "新", "owning_division": orgs[division].pk}, format="json"
+            )
+
+        return post
+
+    assert_matrix(
+        api_client,
+        role_users,
+        {
+            f"GET {base}{other.pk}/": statuses(200, 404, 200, 200, 200, 403),
+            f"PATCH {base}{own.pk}/": statuses(200, 200, 403, 403, 403, 403),
+            f"PATCH {base}{other.pk}/": statuses(200, 404, 403, 403, 403, 403),
+            "POST own division": (create_in("税務課"), statuses(201, 201, 403, 403, 403, 403)),
+            "POST other division": (create_in("県立図書館"), statuses(201, 400, 403, 403, 403, 403)),
+        },
+        data=lambda role: {"notes": role},
+    )
     other.refresh_from_db()
     assert other.notes == "admin"  # only the admin's PATCH of another division's system went through
 
@@ -191,10 +164,13 @@ def test_master_data_is_written_by_admins_only(client, role_users, prefix):
         "tag": {"name": "新タグ"},
     }
     add = reverse(f"ledger:{prefix}_add")
-    for role in ("owner", "advisor", "viewer", "auditor"):
-        client.force_login(role_users[role])
-        assert client.get(reverse(f"ledger:{prefix}_list")).status_code == 200, role
-        assert client.post(add, data[prefix]).status_code == 403, role
+    assert_matrix(
+        client,
+        role_users,
+        {reverse(f"ledger:{prefix}_list"): 200, f"POST {add}": 403},
+        data=data[prefix],
+        roles=("owner", "advisor", "viewer", "auditor"),
+    )
     client.force_login(role_users["admin"])
     response = client.post(add, data[prefix])
     assert response.status_code == 302
