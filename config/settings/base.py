@@ -54,7 +54,10 @@ MIDDLEWARE = [
     "saiteki.core.middleware.RequestContextMiddleware",
     "saiteki.accounts.middleware.LoginRequiredMiddleware",
     "saiteki.accounts.middleware.UserPreferencesMiddleware",
+    "saiteki.core.views.errors.ErrorResponseMiddleware",
 ]
+# A refused form submission (expired page, new login) gets a Japanese page with a way back.
+CSRF_FAILURE_VIEW = "saiteki.core.views.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -153,10 +156,14 @@ SAITEKI_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# API tokens expire this many days after they were issued (a new one is issued at the token endpoint);
+# they are also deleted when the user's password changes or the user is deactivated.
+SAITEKI_TOKEN_MAX_AGE_DAYS = int(env.get("SAITEKI_TOKEN_MAX_AGE_DAYS", "90") or 90)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes unauthenticated calls answer 401, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "saiteki.accounts.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -173,6 +180,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Only logged-in users read the schema (it maps every route an attacker could probe).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

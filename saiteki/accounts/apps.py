@@ -18,7 +18,7 @@ class AccountsConfig(reg.SaitekiAppConfig):
                 reg.MenuItem(
                     _("組織"), "accounts:organization_list", perm=(perms.CHANGE, "accounts.Organization")
                 ),
-                reg.MenuItem(_("利用者と役割"), "accounts:user_list", right=perms.MANAGE_USERS),
+                reg.MenuItem(_("利用者と役割"), "accounts:user_list", right=perms.READ_USERS),
             ),
         ),
     )

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import parse_fiscal_year
+from saiteki.core.fiscal import fiscal_year_label, parse_fiscal_year
 from saiteki.core.forms import SaitekiModelForm
 
 from .choices import OrganizationKind, Role
@@ -42,11 +42,19 @@ class OrganizationForm(SaitekiModelForm):
             self.add_error("parent", _("所属には上位の部局を指定してください。"))
         if data.get("kind") == OrganizationKind.BUREAU and data.get("parent"):
             self.add_error("parent", _("部局に上位組織は指定できません。"))
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", _("廃止日は設置日以降の日付にしてください。"))
         return data
 
 
 class FiscalYearField(forms.CharField):
-    """Accepts 令和8年度, R8, 2026年度, 2026 …; cleans to the integer fiscal year."""
+    """Accepts 令和8年度, R8, 2026年度, 2026 …; cleans to the integer fiscal year and shows an integer
+    initial value as its 和暦 label (令和8年度（2026年度）), which it reads back."""
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return fiscal_year_label(value)
+        return value
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -60,25 +68,34 @@ class FiscalYearField(forms.CharField):
 
 class AssignmentForm(forms.Form):
     fiscal_year = FiscalYearField(label=_("年度"), help_text=_("例: 令和8年度、R8、2026"))
-    role = forms.ChoiceField(label=_("役割"), choices=Role.choices)
+    # No role is preselected: an admin must choose one deliberately (a default would be assigned by a
+    # careless click).
+    role = forms.ChoiceField(label=_("役割"), choices=[("", _("選択してください")), *Role.choices])
     division = forms.ModelChoiceField(label=_("所属"), queryset=Organization.objects.none(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["division"].queryset = divisions_active_on()
+        self.fields["division"].label_from_instance = lambda o: f"{o.parent} {o}" if o.parent_id else str(o)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
 
 
 class UserCreateForm(forms.ModelForm):
-    password = forms.CharField(label=_("初期パスワード"), widget=forms.PasswordInput, min_length=10)
+    """Input of a new user; the password is checked by the configured validators in the service."""
+
+    password = forms.CharField(label=_("初期パスワード"), widget=forms.PasswordInput)
 
     class Meta:
         model = User
         fields = ["username", "display_name", "email"]
         labels = {"username": _("ユーザー名"), "email": _("メールアドレス")}
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        user.set_password(self.cleaned_data["password"])
-        if commit:
-            user.save()
-        return user
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("新しいパスワード"),
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+        help_text=_("10文字以上。ユーザー名に似たもの、よく使われるもの、数字だけのものは使えません。"),
+    )

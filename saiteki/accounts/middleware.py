@@ -13,6 +13,8 @@ from saiteki.core.fiscal import fiscal_year_of
 # Paths reachable without logging in. The API authenticates itself (session or token) and answers 401
 # rather than redirecting to a login page.
 PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz")
+# ...except the API's browser pages, which are pages: an anonymous visitor is sent to the login.
+LOGIN_PAGES_UNDER_API = ("/api/docs/",)
 
 
 class LoginRequiredMiddleware:
@@ -22,7 +24,10 @@ class LoginRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
+        public = request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith(
+            LOGIN_PAGES_UNDER_API
+        )
+        if not request.user.is_authenticated and not public:
             return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
         return self.get_response(request)
 

@@ -48,3 +48,40 @@ def organization_name_on(*, organization: Organization, on: datetime.date) -> st
     """The name an organisation had on a date (for old reports and history)."""
     former = organization.former_names.filter(valid_from__lte=on, valid_to__gte=on).first()
     return former.name if former else organization.name
+
+
+def locked_usernames(*, usernames) -> set[str]:
+    """Which of these user names are locked out by django-axes right now (failures at the limit within
+    the cool-off), for the users page's 状態 column."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    qs = AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        qs = qs.filter(attempt_time__gte=timezone.now() - cool_off)
+    return set(qs.values_list("username", flat=True))
+
+
+def token_expires_at(token) -> datetime.datetime:
+    """When an API token stops being accepted (``SAITEKI_TOKEN_MAX_AGE_DAYS`` after it was issued)."""
+    from django.conf import settings
+
+    return token.created + datetime.timedelta(days=settings.SAITEKI_TOKEN_MAX_AGE_DAYS)
+
+
+def token_is_expired(token) -> bool:
+    from django.utils import timezone
+
+    return token_expires_at(token) <= timezone.now()
+
+
+def tokens_for(*, user):
+    """The user's API tokens (DRF keeps at most one per user)."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user)

@@ -131,3 +131,108 @@ def _close(organization: Organization, effective: datetime.date) -> None:
     organization.valid_to = effective - datetime.timedelta(days=1)
     organization.full_clean()
     organization.save()
+
+
+# --- Users: creation, password reset, deactivation, unlock, API tokens ------------------------------
+
+#: What a user's history shows (never the password hash).
+_USER_HISTORY_FIELDS = ("username", "display_name", "email", "is_active")
+
+
+def _user_snapshot(user: User) -> dict:
+    return {name: getattr(user, name) for name in _USER_HISTORY_FIELDS}
+
+
+def _user_history(user: User, action: str, before: dict | None, *, actor, reason: str = "") -> None:
+    """A change-log row for a user (users are not business models, so it is written explicitly)."""
+    from saiteki.core.changelog import record_change
+
+    with change_context(user=actor, reason=reason or None):
+        record_change(user, action, before=before, after=_user_snapshot(user))
+
+
+def _validate_password(password: str, user: User) -> None:
+    """Django's configured validators (length, similarity, common, numeric) as a field error."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            _("パスワードが要件を満たしていません。"), fields={"password": [str(m) for m in exc.messages]}
+        ) from exc
+
+
+def user_tokens_revoke(*, user: User, actor=None, request=None, why: str = "") -> int:
+    """Delete the user's API tokens (they must log in to the token endpoint again)."""
+    from rest_framework.authtoken.models import Token
+
+    count, _detail = Token.objects.filter(user=user).delete()
+    if count:
+        audit_event_record(
+            kind=AuditEvent.Kind.TOKEN_REVOKED,
+            request=request,
+            user=actor,
+            obj=user,
+            detail={"why": why, "count": count},
+        )
+    return count
+
+
+@transaction.atomic
+def user_create(
+    *, actor, username: str, password: str, display_name: str = "", email: str = "", request=None
+) -> User:
+    """Register a user: password validators, an audit event and a history row for the new account."""
+    user = User(username=username.strip(), display_name=display_name.strip(), email=email.strip())
+    _validate_password(password, user)
+    user.set_password(password)
+    try:
+        user.full_clean()
+    except Exception as exc:  # noqa: BLE001 - model validation errors become field errors
+        fields = getattr(exc, "message_dict", {})
+        raise ValidationFailed(_("利用者を登録できませんでした。"), fields=fields) from exc
+    user.save()
+    _user_history(user, "create", None, actor=actor)
+    audit_event_record(kind=AuditEvent.Kind.USER_CREATE, request=request, user=actor, obj=user)
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, actor, user: User, password: str, request=None) -> User:
+    """An administrator sets a new password (validated like the user's own); tokens are rotated."""
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke(user=user, actor=actor, request=request, why="password_reset")
+    audit_event_record(kind=AuditEvent.Kind.PASSWORD_RESET, request=request, user=actor, obj=user)
+    return user
+
+
+@transaction.atomic
+def user_active_set(*, actor, user: User, active: bool, request=None) -> User:
+    """Deactivate (or reactivate) an account; deactivating also revokes its API tokens."""
+    if actor is not None and actor.pk == user.pk and not active:
+        raise ValidationFailed(_("自分自身を無効にすることはできません。"))
+    if user.is_active == active:
+        return user
+    before = _user_snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    _user_history(user, "update", before, actor=actor)
+    if not active:
+        user_tokens_revoke(user=user, actor=actor, request=request, why="deactivated")
+        audit_event_record(kind=AuditEvent.Kind.USER_DEACTIVATE, request=request, user=actor, obj=user)
+    return user
+
+
+def user_unlock(*, actor, user: User, request=None) -> int:
+    """Lift a login lockout (django-axes) before its cool-off ends."""
+    from axes.utils import reset
+
+    count = reset(username=user.get_username())
+    audit_event_record(
+        kind=AuditEvent.Kind.UNLOCK, request=request, user=actor, obj=user, detail={"count": count}
+    )
+    return count

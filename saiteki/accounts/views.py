@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -24,9 +25,17 @@ from saiteki.core.views.generic import (
 )
 
 from .filtersets import OrganizationFilterSet
-from .forms import AssignmentForm, LoginForm, OrganizationForm, UserCreateForm
+from .forms import AssignmentForm, LoginForm, OrganizationForm, PasswordResetForm, UserCreateForm
 from .models import Organization, User
-from .services import assignment_set
+from .selectors import locked_usernames, token_expires_at, tokens_for
+from .services import (
+    assignment_set,
+    user_active_set,
+    user_create,
+    user_password_reset,
+    user_tokens_revoke,
+    user_unlock,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -35,22 +44,32 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view, plus the security audit record of the change."""
+    """Django's view, plus the security audit record of the change and the rotation of API tokens
+    (a token issued under the old password must not outlive it)."""
 
     success_url = reverse_lazy("accounts:password_change_done")
 
     def form_valid(self, form):
         response = super().form_valid(form)
         audit_event_record(kind=AuditEvent.Kind.PASSWORD_CHANGE, request=self.request, user=self.request.user)
+        user_tokens_revoke(
+            user=self.request.user, actor=self.request.user, request=self.request, why="password_change"
+        )
         return response
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):
-    """Shown by django-axes when a user name is locked after repeated failures."""
-    form = LoginForm(request)
+    """Shown by django-axes when a user name is locked after repeated failures (JSON for the API)."""
     message = _(
         "ログインに続けて失敗したため、このアカウントは一時的にロックされています。30分後に再度お試しいただくか、情報政策課にお問い合わせください。"
     )
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "locked_out", "message": str(message), "fields": {}}},
+            status=403,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    form = LoginForm(request)
     return render(request, "registration/login.html", {"form": form, "locked_out": message}, status=403)
 
 
@@ -59,38 +78,66 @@ def _require_admin(user) -> None:
         raise PermissionDenied(_("この操作を行う権限がありません。"))
 
 
+def _require_reader(user) -> None:
+    """Administrators manage users; auditors read who held which role (read-only)."""
+    if not perms.has_right(user, perms.READ_USERS):
+        raise PermissionDenied(_("利用者と役割を表示する権限がありません。"))
+
+
 class UserListView(View):
-    def get(self, request):
-        _require_admin(request.user)
+    def get(self, request, form=None, status=200):
+        _require_reader(request.user)
         users = User.objects.order_by("username").prefetch_related("assignments__division__parent")
+        locked = locked_usernames(usernames=[u.username for u in users])
         rows = []
         for u in users:
             assignments = sorted(u.assignments.all(), key=lambda a: -a.fiscal_year)
-            rows.append((u, assignments[0] if assignments else None))
+            rows.append((u, assignments[0] if assignments else None, u.username in locked))
+        can_manage = perms.has_right(request.user, perms.MANAGE_USERS)
         return render(
             request,
             "accounts/user_list.html",
-            {"title": _("利用者と役割"), "rows": rows, "form": UserCreateForm()},
+            {
+                "title": _("利用者と役割"),
+                "rows": rows,
+                "form": (form or UserCreateForm()) if can_manage else None,
+                "can_manage": can_manage,
+            },
+            status=status,
         )
 
     def post(self, request):
         _require_admin(request.user)
         form = UserCreateForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            messages.success(request, _("利用者を登録しました。役割を割り当ててください。"))
-            return redirect("accounts:user_detail", pk=user.pk)
-        return render(
-            request,
-            "accounts/user_list.html",
-            {"title": _("利用者と役割"), "rows": [], "form": form},
-            status=400,
-        )
+            try:
+                user = user_create(
+                    actor=request.user,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    display_name=form.cleaned_data.get("display_name", ""),
+                    email=form.cleaned_data.get("email", ""),
+                    request=request,
+                )
+            except ApplicationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("利用者を登録しました。役割を割り当ててください。"))
+                return redirect("accounts:user_detail", pk=user.pk)
+        return self.get(request, form=form, status=400)
+
+
+def _errors_to_form(form, exc: ApplicationError) -> None:
+    for field, msgs in exc.fields.items():
+        for m in msgs:
+            form.add_error(field if field in form.fields else None, m)
+    if not exc.fields:
+        form.add_error(None, str(exc.message))
 
 
 class UserDetailView(View):
     def get(self, request, pk):
-        _require_admin(request.user)
+        _require_reader(request.user)
         target = get_object_or_404(User, pk=pk)
         form = AssignmentForm(initial={"fiscal_year": request.fiscal_year})
         return self._render(request, target, form)
@@ -119,14 +166,87 @@ class UserDetailView(View):
                 return redirect("accounts:user_detail", pk=target.pk)
         return self._render(request, target, form, status=400)
 
-    def _render(self, request, target, form, status=200):
+    @staticmethod
+    def _render(request, target, form, status=200, password_form=None):
         assignments = target.assignments.select_related("division__parent").order_by("-fiscal_year")
+        can_manage = perms.has_right(request.user, perms.MANAGE_USERS)
+        tokens = [(t, token_expires_at(t)) for t in tokens_for(user=target)] if can_manage else []
         return render(
             request,
             "accounts/user_detail.html",
-            {"title": str(target), "target": target, "assignments": assignments, "form": form},
+            {
+                "title": str(target),
+                "target": target,
+                "assignments": assignments,
+                "form": form if can_manage else None,
+                "password_form": (password_form or PasswordResetForm()) if can_manage else None,
+                "can_manage": can_manage,
+                "locked": bool(locked_usernames(usernames=[target.username])),
+                "tokens": tokens,
+            },
             status=status,
         )
+
+
+class UserActionView(View):
+    """Administrator actions on one account: unlock, password reset, deactivate/activate, revoke tokens."""
+
+    def post(self, request, pk, action):
+        _require_admin(request.user)
+        target = get_object_or_404(User, pk=pk)
+        try:
+            if action == "unlock":
+                user_unlock(actor=request.user, user=target, request=request)
+                messages.success(request, _("ロックを解除しました。"))
+            elif action == "password":
+                form = PasswordResetForm(request.POST)
+                if not form.is_valid():
+                    return UserDetailView._render(
+                        request, target, AssignmentForm(), status=400, password_form=form
+                    )
+                try:
+                    user_password_reset(
+                        actor=request.user,
+                        user=target,
+                        password=form.cleaned_data["password"],
+                        request=request,
+                    )
+                except ApplicationError as exc:
+                    _errors_to_form(form, exc)
+                    return UserDetailView._render(
+                        request, target, AssignmentForm(), status=400, password_form=form
+                    )
+                messages.success(request, _("パスワードを再設定しました。APIトークンは失効しました。"))
+            elif action == "deactivate":
+                user_active_set(actor=request.user, user=target, active=False, request=request)
+                messages.success(request, _("利用者を無効にしました。APIトークンは失効しました。"))
+            elif action == "activate":
+                user_active_set(actor=request.user, user=target, active=True, request=request)
+                messages.success(request, _("利用者を有効にしました。"))
+            elif action == "revoke-tokens":
+                user_tokens_revoke(user=target, actor=request.user, request=request, why="revoked_by_admin")
+                messages.success(request, _("APIトークンを失効させました。"))
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("accounts:user_detail", pk=target.pk)
+
+
+class TokenListView(View):
+    """The user's own API tokens: when issued, when they expire, and a button to revoke them."""
+
+    def get(self, request):
+        tokens = [(t, token_expires_at(t)) for t in tokens_for(user=request.user)]
+        return render(request, "accounts/token_list.html", {"title": _("APIトークン"), "tokens": tokens})
+
+    def post(self, request):
+        count = user_tokens_revoke(
+            user=request.user, actor=request.user, request=request, why="revoked_by_user"
+        )
+        if count:
+            messages.success(request, _("APIトークンを失効させました。"))
+        return redirect("accounts:token_list")
 
 
 ORGANIZATION_TABLE = Table(

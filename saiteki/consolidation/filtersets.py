@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.consolidation.choices import RunStatus, SelectionMode
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
+from saiteki.core.filters import IdFilter, YearFilter
 from saiteki.ledger.filtersets import _style, text_search
 
 
@@ -30,7 +31,7 @@ class ScenarioFilterSet(django_filters.FilterSet):
     selection = django_filters.ChoiceFilter(
         label=_("対象の選び方"), choices=SelectionMode.choices, empty_label=_("すべて")
     )
-    fiscal_year = django_filters.NumberFilter(label=_("計画開始年度"))
+    fiscal_year = YearFilter(label=_("計画開始年度"))
 
     class Meta:
         model = Scenario
@@ -45,7 +46,7 @@ class ScenarioFilterSet(django_filters.FilterSet):
 
 
 class ScenarioRunFilterSet(django_filters.FilterSet):
-    scenario = django_filters.NumberFilter(label=_("シナリオID"))
+    scenario = IdFilter(label=_("シナリオID"))
     status = django_filters.ChoiceFilter(label=_("状態"), choices=RunStatus.choices, empty_label=_("すべて"))
 
     class Meta:

@@ -115,10 +115,19 @@ def run_report(*, run: ScenarioRun, user) -> dict:
         .filter(pk__in=[int(k) for k in systems_meta])
         .values_list("pk", flat=True)
     )
+    # Runs are the IT policy division's plans. Without the prefecture-wide right a user sees the
+    # machines of their own systems and the totals; other divisions' machines, systems and migration
+    # years are left out (the ledger hides them too), on the page and in the export alike.
+    full = perms.has_right(user, perms.PREFECTURE_PLANS)
+    own_machines = {
+        mid for mid, m in machines.items() if full or any(int(sid) in visible for sid in m["systems"])
+    }
 
     def system_refs(ids: list[int]) -> list[dict]:
         out = []
         for sid in ids:
+            if not full and sid not in visible:
+                continue
             meta = systems_meta.get(str(sid), {})
             out.append(
                 {
@@ -164,6 +173,8 @@ def run_report(*, run: ScenarioRun, user) -> dict:
                 else _("混在可"),
                 "segment_class": f"seg-{seg}" if seg else "",
                 "utilisation": util,
+                "machine_total": len(members),
+                "hidden_machines": sum(1 for m in members if m["id"] not in own_machines),
                 "machines": [
                     {
                         "id": m["id"],
@@ -176,6 +187,7 @@ def run_report(*, run: ScenarioRun, user) -> dict:
                         "current_host": m.get("current_host") or "",
                     }
                     for m in members
+                    if m["id"] in own_machines
                 ],
             }
         )
@@ -189,6 +201,9 @@ def run_report(*, run: ScenarioRun, user) -> dict:
         for r in result.get("rules", [])
     ]
     units = snapshot.get("units", [])
+    if not full:
+        own_hosts = {machines[mid].get("current_host") for mid in own_machines}
+        units = [u for u in units if u["name"] in own_machines or u["name"] in own_hosts]
     report = {
         "run": run,
         "settings": settings,
@@ -204,10 +219,42 @@ def run_report(*, run: ScenarioRun, user) -> dict:
         "gap": result.get("gap"),
         "segments": sorted(Counter(inputs.segment_label(m["segment"]) for m in machines.values()).items()),
         "anti_affinity_groups": len(snapshot.get("anti_affinity", [])),
+        "full_view": full,
+        "hidden_machine_count": len(machines) - len(own_machines),
     }
     report.update(_savings_report(run, snapshot, visible))
     report.update(_waves_report(run, visible))
+    if not full:
+        report["default_servers"] = [m for m in report.get("default_servers", []) if m in own_machines]
+        report["unpriced_vms"] = [m for m in report.get("unpriced_vms", []) if m in own_machines]
+        if report.get("wave_systems") is not None:
+            report["wave_systems"] = [s for s in report["wave_systems"] if s["visible"]]
     return report
+
+
+def run_document_scoped(*, run: ScenarioRun, user) -> dict:
+    """The run's stored documents as the API shows them to this user: everything for holders of the
+    prefecture-wide right; otherwise the totals (savings, per-year waves) and only their own systems'
+    migration years, never the machine-level inputs and result."""
+    if perms.has_right(user, perms.PREFECTURE_PLANS):
+        return {
+            "parameters": run.parameters,
+            "inputs": run.inputs,
+            "result": run.result,
+            "savings": run.savings,
+            "waves": run.waves,
+        }
+    visible = set(System.objects.restrict(user, perms.VIEW).values_list("pk", flat=True))
+    waves = run.waves
+    if waves:
+        waves = {
+            **{k: v for k, v in waves.items() if k not in ("systems", "machines_without_system")},
+            "systems": [s for s in waves.get("systems", []) if s.get("system_id") in visible],
+        }
+    savings = run.savings
+    if savings:
+        savings = {k: v for k, v in savings.items() if k != "rows"}
+    return {"parameters": run.parameters, "inputs": None, "result": None, "savings": savings, "waves": waves}
 
 
 def _savings_report(run: ScenarioRun, snapshot: dict, visible: set[int]) -> dict:

@@ -107,6 +107,18 @@ def record_change(
     return change
 
 
+def related_before_and_after(instance: models.Model) -> list[models.Model]:
+    """The objects a change is linked to: those related before it (captured by the pre-save and
+    pre-m2m handlers) and those related after it, so removing a shared server from a system still
+    shows on that system's history."""
+    seen: dict = {}
+    for obj in [*getattr(instance, "_prechange_related", ()), *instance.changelog_related()]:
+        if obj is not None and obj.pk is not None:
+            seen.setdefault((type(obj)._meta.concrete_model, obj.pk), obj)
+    instance._prechange_related = []
+    return list(seen.values())
+
+
 class BulkChangeLog:
     """Change-log rows for a bulk write, identical to what :func:`saiteki.core.changelog.record_change`
     writes for one save (same snapshot format, actor, request id and reason), inserted in batches.
@@ -184,7 +196,7 @@ def change_batch() -> Iterator[None]:
                 action,
                 before=before,
                 after=serialize(instance),
-                related=instance.changelog_related(),
+                related=related_before_and_after(instance),
             )
 
 
@@ -211,12 +223,14 @@ def _snapshot_before_save(sender, instance, raw=False, **kwargs):
         return
     if instance.pk is None or instance._state.adding:
         instance._prechange = None
+        instance._prechange_related = []
         return
     ctx = context.current()
     if ctx.pending is not None and _key(instance) in ctx.pending:
         return  # the batch already holds the state before its first change
     old = sender._base_manager.filter(pk=instance.pk).first()
     instance._prechange = serialize(old) if old is not None else None
+    instance._prechange_related = old.changelog_related() if old is not None else []
 
 
 @receiver(post_save)
@@ -230,7 +244,7 @@ def _log_save(sender, instance, created, raw=False, **kwargs):
         _touch(ctx, instance, action, before)
         return
     record_change(
-        instance, action, before=before, after=serialize(instance), related=instance.changelog_related()
+        instance, action, before=before, after=serialize(instance), related=related_before_and_after(instance)
     )
 
 
@@ -259,13 +273,15 @@ def _log_m2m(sender, instance, action, reverse, **kwargs):
         if ctx.pending is not None:
             if _key(instance) not in ctx.pending:
                 _touch(ctx, instance, ObjectChange.Action.UPDATE, serialize(instance))
+                instance._prechange_related = instance.changelog_related()
         else:
             instance._m2m_prechange = serialize(instance)
+            instance._prechange_related = instance.changelog_related()
     elif action in {"post_add", "post_remove", "post_clear"} and ctx.pending is None:
         record_change(
             instance,
             ObjectChange.Action.UPDATE,
             before=getattr(instance, "_m2m_prechange", None),
             after=serialize(instance),
-            related=instance.changelog_related(),
+            related=related_before_and_after(instance),
         )

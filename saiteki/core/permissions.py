@@ -60,6 +60,7 @@ SURVEYS = "surveys"  #: take part in division surveys (send as admin, answer as 
 PREFECTURE_PLANS = "prefecture_plans"  #: see consolidation runs prefecture-wide (every division's machines)
 DELETE_SYSTEMS = "delete_systems"  #: delete a system outright (owners propose 廃止 instead)
 MANAGE_SCHEDULES = "manage_schedules"  #: see scheduled jobs, their last runs and results
+READ_USERS = "read_users"  #: read users and their role assignments (auditors: read-only)
 RUN_SCHEDULES = "run_schedules"  #: run a scheduled job now (「今すぐ実行」)
 KNOWLEDGE_ALL = "knowledge_all"  #: read every knowledge article, restricted ones included
 KNOWLEDGE_STATS = "knowledge_stats"  #: see the knowledge base's use statistics (incl. zero-result queries)
@@ -74,6 +75,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     PREFECTURE_PLANS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
     DELETE_SYSTEMS: frozenset({Role.ADMIN}),
     MANAGE_SCHEDULES: frozenset({Role.ADMIN, Role.AUDITOR}),
+    READ_USERS: frozenset({Role.ADMIN, Role.AUDITOR}),
     RUN_SCHEDULES: frozenset({Role.ADMIN}),
     KNOWLEDGE_ALL: frozenset({Role.ADMIN}),
     KNOWLEDGE_STATS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
@@ -140,7 +142,11 @@ def can(user, action: str, obj: Model | type[Model]) -> bool:
         return True
     if obj.pk is None:
         return can_create(user, model, _values_of(obj))
-    return bool(object_division_ids(obj) & set(division_ids(user)))
+    divisions, own = object_division_ids(obj), set(division_ids(user))
+    if action == DELETE:
+        # Deleting an object shared with other divisions would delete it from their ledgers too.
+        return bool(divisions) and divisions <= own
+    return bool(divisions & own)
 
 
 def _values_of(obj: Model) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
+from saiteki.core.filters import IdFilter, YearFilter
 from saiteki.ledger.choices import (
     ClassificationLevel,
     CostCategory,
@@ -129,7 +130,7 @@ class ServerFilterSet(django_filters.FilterSet):
     maintenance_end_before = django_filters.DateFilter(
         label=_("保守期限（この日以前）"), field_name="maintenance_end", lookup_expr="lte"
     )
-    system = django_filters.NumberFilter(label=_("システムID"), field_name="systems")
+    system = IdFilter(label=_("システムID"), field_name="systems")
 
     class Meta:
         model = Server
@@ -145,7 +146,7 @@ class ServerFilterSet(django_filters.FilterSet):
 
 class ContractFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("キーワード"), method="search")
-    fiscal_year = django_filters.NumberFilter(label=_("契約年度"))
+    fiscal_year = YearFilter(label=_("契約年度"))
     procurement_method = django_filters.ChoiceFilter(
         label=_("調達方法"),
         choices=Contract._meta.get_field("procurement_method").choices,
@@ -165,8 +166,8 @@ class ContractFilterSet(django_filters.FilterSet):
 
 
 class CostFilterSet(django_filters.FilterSet):
-    system = django_filters.NumberFilter(label=_("システムID"))
-    fiscal_year = django_filters.NumberFilter(label=_("年度"))
+    system = IdFilter(label=_("システムID"))
+    fiscal_year = YearFilter(label=_("年度"))
     category = django_filters.ChoiceFilter(
         label=_("経費区分"), choices=CostCategory.choices, empty_label=_("すべて")
     )

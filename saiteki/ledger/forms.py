@@ -5,11 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.accounts.choices import OrganizationKind, Role
+from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
+from saiteki.core.errors import ApplicationError
 from saiteki.core.forms import SaitekiModelForm
+from saiteki.ledger import services
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Municipality, Server, System, Tag, Vendor
 
@@ -59,7 +61,7 @@ class SystemForm(SaitekiModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         divisions = Organization.objects.filter(kind=OrganizationKind.DIVISION).select_related("parent")
-        if perms.role_of(user) == Role.OWNER:
+        if perms.is_scoped(user, System):
             divisions = divisions.filter(pk__in=perms.division_ids(user))
         self.fields["owning_division"].queryset = divisions
         self.fields["owning_division"].label_from_instance = lambda o: (
@@ -75,14 +77,13 @@ class SystemForm(SaitekiModelForm):
         return data
 
 
-def keep_hidden_systems(form, systems):
-    """A shared server or contract may also serve other divisions' systems that this user cannot
-    choose; those links are kept, not silently dropped, when the user saves the form."""
-    chosen = list(systems or [])
-    if form.instance.pk:
-        changeable = form.fields["systems"].queryset.values("pk")
-        chosen += list(form.instance.systems.exclude(pk__in=changeable))
-    return chosen
+def merge_system_links(form, systems):
+    """The shared-object rule of :func:`saiteki.ledger.services.system_links_merge` as a form error:
+    an owner's save keeps other divisions' links and never adds one."""
+    try:
+        return services.system_links_merge(user=form.user, obj=form.instance, requested=systems)
+    except ApplicationError as exc:
+        raise forms.ValidationError([m for msgs in exc.fields.values() for m in msgs] or str(exc)) from exc
 
 
 class ServerForm(SaitekiModelForm):
@@ -93,13 +94,14 @@ class ServerForm(SaitekiModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["systems"].queryset = System.objects.restrict(user, perms.CHANGE)
-        self.fields["host"].queryset = Server.objects.filter(kind="physical")
+        # An owner picks hosts among the servers they can see, never another division's machines.
+        hosts = Server.objects.restrict(user, perms.VIEW).filter(kind="physical")
+        if self.instance.pk:
+            hosts = hosts.exclude(pk=self.instance.pk)
+        self.fields["host"].queryset = hosts
 
     def clean_systems(self):
-        systems = self.cleaned_data.get("systems")
-        if perms.role_of(self.user) == Role.OWNER and not systems:
-            raise forms.ValidationError(_("自所属のシステムを1つ以上選択してください。"))
-        return keep_hidden_systems(self, systems)
+        return merge_system_links(self, self.cleaned_data.get("systems"))
 
 
 class ComponentForm(SaitekiModelForm):
@@ -110,6 +112,19 @@ class ComponentForm(SaitekiModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["system"].queryset = System.objects.restrict(user, perms.CHANGE)
+        self.fields["server"].queryset = Server.objects.restrict(user, perms.VIEW)
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.component_server_check(
+                user=self.user, system=data.get("system"), server=data.get("server")
+            )
+        except ApplicationError as exc:
+            for field, msgs in exc.fields.items():
+                for msg in msgs:
+                    self.add_error(field, msg)
+        return data
 
 
 class ContractForm(SaitekiModelForm):
@@ -126,7 +141,7 @@ class ContractForm(SaitekiModelForm):
             self.fields["fiscal_year"].initial = str(self.instance.fiscal_year)
 
     def clean_systems(self):
-        return keep_hidden_systems(self, self.cleaned_data.get("systems"))
+        return merge_system_links(self, self.cleaned_data.get("systems"))
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saiteki.core import permissions as perms
@@ -137,3 +138,119 @@ def _unchanged_dropped(parsed, expected, existing):
             conflicts[key] = now
         changed[key] = value
     return changed, conflicts
+
+
+# --- Shared servers and contracts: one rule for forms, the API and the import -----------------------
+
+
+def _systems_of(values) -> list[System]:
+    """Systems from instances or primary keys, in the given order, without duplicates."""
+    items = list(values or [])
+    pks = [v.pk if isinstance(v, System) else int(v) for v in items]
+    loaded = {s.pk: s for s in System.objects.filter(pk__in=pks)}
+    seen: dict[int, System] = {}
+    for pk in pks:
+        if pk in loaded and pk not in seen:
+            seen[pk] = loaded[pk]
+    return list(seen.values())
+
+
+def system_links_merge(*, user, obj, requested) -> list[System]:
+    """The systems a shared server or contract links to after ``user`` asked for ``requested``.
+
+    A system owner's write never touches another division's links: the result is
+    (requested ∩ own systems) ∪ (existing links ∩ other divisions' systems). Another division's system
+    may appear in ``requested`` only when it is already linked (a client echoing back what it read);
+    adding a new one, or leaving the object with no system at all (nobody scoped could see it
+    afterwards), is refused. Admins get exactly what they asked for. Forms, serializers and the import
+    call this, so the three cannot drift apart.
+    """
+    wanted = _systems_of(requested)
+    if not perms.is_scoped(user, type(obj)):
+        return wanted
+    own = set(perms.division_ids(user))
+    existing = list(obj.systems.all()) if obj.pk else []
+    existing_ids = {s.pk for s in existing}
+    foreign = [s for s in wanted if s.owning_division_id not in own and s.pk not in existing_ids]
+    if foreign:
+        raise ValidationFailed(
+            _("自所属以外のシステムは指定できません。"),
+            fields={"systems": [_("%(name)s は自所属のシステムではありません。") % {"name": foreign[0]}]},
+        )
+    merged = [s for s in wanted if s.owning_division_id in own]
+    merged += [s for s in existing if s.owning_division_id not in own]
+    if not merged:
+        raise ValidationFailed(
+            _("自所属のシステムを1つ以上選択してください。"),
+            fields={"systems": [_("自所属のシステムを1つ以上選択してください。")]},
+        )
+    return merged
+
+
+def shared_delete_check(*, user, obj) -> None:
+    """Refuse a system owner's delete of a server or contract that other divisions' systems also use.
+
+    Deleting it would remove it from their ledger too; only the IT policy division may do that.
+    """
+    if not perms.is_scoped(user, type(obj)):
+        return
+    others = perms.object_division_ids(obj) - set(perms.division_ids(user))
+    if others:
+        raise PermissionDeniedError(
+            _(
+                "他の所属のシステムでも使われているため削除できません。"
+                "自所属のシステムとの関連付けを外すか、情報政策課に削除を依頼してください。"
+            ),
+            code="shared_object",
+        )
+
+
+def component_server_check(*, user, system: System | None, server) -> None:
+    """A component may run only on a server its editor can see (an owner: one of their division's)."""
+    if server is None or not perms.is_scoped(user, type(server)):
+        return
+    if not perms.can(user, perms.VIEW, server):
+        raise ValidationFailed(
+            _("自所属以外のサーバは指定できません。"),
+            fields={"server": [_("自所属のシステムが使うサーバを選択してください。")]},
+        )
+
+
+def system_retire_propose(*, user, system: System, reason: str) -> System:
+    """A system owner's way to end a system: set its status to 廃止 with a reason, and leave a karte
+    proposal so the IT policy division sees it. Deleting a system (and its history of costs,
+    contracts and reviews) is kept for holders of ``perms.DELETE_SYSTEMS``."""
+    from saiteki.core.services import journal_entry_create
+    from saiteki.ledger.choices import LifecycleStatus
+
+    if not perms.can(user, perms.CHANGE, system):
+        raise PermissionDeniedError()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("廃止の理由を入力してください。"), fields={"reason": [_("廃止の理由を入力してください。")]}
+        )
+    with transaction.atomic(), change_context(user=user, reason=reason), change_batch():
+        system.status = LifecycleStatus.RETIRED
+        system.full_clean()
+        system.save()
+        journal_entry_create(
+            obj=system,
+            author=user,
+            kind="proposal",
+            date=timezone.localdate(),
+            title=_("廃止の申出"),
+            body=reason,
+        )
+    return system
+
+
+def system_delete_check(*, user, system: System) -> None:
+    """Only holders of ``perms.DELETE_SYSTEMS`` delete a system; owners propose 廃止 instead."""
+    if not perms.has_right(user, perms.DELETE_SYSTEMS):
+        raise PermissionDeniedError(
+            _(
+                "システムの削除は情報政策課が行います。廃止する場合は「廃止の申出」から理由を添えて申し出てください。"
+            ),
+            code="delete_systems",
+        )

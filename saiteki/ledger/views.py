@@ -227,7 +227,31 @@ class SystemEditView(ObjectEditView):
 
 
 class SystemDeleteView(ObjectDeleteView):
+    """Admins (``perms.DELETE_SYSTEMS``) delete; an owner gets the 廃止 proposal form instead."""
+
     model = System
+
+    def get(self, request, pk):
+        obj = self.get_object(request, pk)
+        if perms.has_right(request.user, perms.DELETE_SYSTEMS):
+            return super().get(request, pk)
+        return render(request, "ledger/system_retire.html", {"object": obj, "title": str(obj)})
+
+    def post(self, request, pk):
+        obj = self.get_object(request, pk)
+        if perms.has_right(request.user, perms.DELETE_SYSTEMS):
+            return super().post(request, pk)
+        try:
+            services.system_retire_propose(
+                user=request.user, system=obj, reason=request.POST.get("reason", "")
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            return render(
+                request, "ledger/system_retire.html", {"object": obj, "title": str(obj)}, status=400
+            )
+        messages.success(request, _("廃止を申し出ました。情報政策課が確認します。"))
+        return redirect(obj.get_absolute_url())
 
 
 class SystemHistoryView(ObjectHistoryView):
@@ -411,6 +435,11 @@ class ServerEditView(ObjectEditView):
 
 class ServerDeleteView(ObjectDeleteView):
     model = Server
+
+    def get_object(self, request, pk):
+        visible = get_object_or_404(Server.objects.restrict(request.user, perms.VIEW), pk=pk)
+        services.shared_delete_check(user=request.user, obj=visible)  # a Japanese 403 naming why
+        return super().get_object(request, pk)
 
 
 class ServerHistoryView(ObjectHistoryView):

@@ -1,10 +1,11 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from saiteki.accounts.models import Organization, User
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     version = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -23,6 +24,13 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["predecessors"]
+
+    def validate(self, attrs):
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_to", getattr(self.instance, "valid_to", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_to": [_("廃止日は設置日以降の日付にしてください。")]})
+        return attrs
 
 
 class MeSerializer(serializers.ModelSerializer):

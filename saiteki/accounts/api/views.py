@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from saiteki.accounts.filtersets import OrganizationFilterSet
 from saiteki.accounts.models import Organization
+from saiteki.accounts.selectors import token_is_expired
 from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.api.viewsets import ERROR_RESPONSES, SaitekiModelViewSet, saiteki_schema
 from saiteki.core.audit import audit_event_record
@@ -54,7 +55,12 @@ class TokenCreateView(APIView):
             raise ApplicationError(
                 _("ユーザー名またはパスワードが正しくありません。"), code="invalid_credentials"
             )
-        token, _created = Token.objects.get_or_create(user=user)
+        token = Token.objects.filter(user=user).first()
+        if token is not None and token_is_expired(token):
+            token.delete()  # an expired token is replaced, never handed out again
+            token = None
+        if token is None:
+            token = Token.objects.create(user=user)
         audit_event_record(kind=AuditEvent.Kind.TOKEN_ISSUED, request=request._request, user=user)
         return Response({"token": token.key})
 

@@ -12,8 +12,17 @@ class HostModelSerializer(serializers.ModelSerializer):
         fields = ["id", *HOST_MODEL_FIELDS, "version"]
 
 
+def _blank_choice(field_name: str) -> serializers.ChoiceField:
+    """A read-only choice that may be "" (no filter): documented as the enum or blank, not enum only."""
+    field = Scenario._meta.get_field(field_name)
+    return serializers.ChoiceField(choices=field.choices, allow_blank=True, read_only=True)
+
+
 class ScenarioSerializer(serializers.ModelSerializer):
     host_model_name = serializers.CharField(source="host_model.name", read_only=True)
+    filter_server_kind = _blank_choice("filter_server_kind")
+    filter_hosting_form = _blank_choice("filter_hosting_form")
+    filter_segment = _blank_choice("filter_segment")
 
     class Meta:
         model = Scenario
@@ -96,6 +105,16 @@ class ScenarioRunDetailSerializer(ScenarioRunSerializer):
     class Meta(ScenarioRunSerializer.Meta):
         fields = ScenarioRunSerializer.Meta.fields + ["parameters", "inputs", "result", "savings", "waves"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        # The machine-level documents only for the prefecture-wide view (selectors.run_document_scoped).
+        from saiteki.consolidation.selectors import run_document_scoped
+
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            data.update(run_document_scoped(run=instance, user=request.user))
+        return data
 
 
 class ScenarioRunCreateSerializer(serializers.Serializer):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,20 +48,47 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 
 _MESSAGES = {
-    "not_authenticated": _("ログインが必要です。認証情報を確認してください。"),
-    "authentication_failed": _("認証に失敗しました。"),
-    "permission_denied": _("この操作を行う権限がありません。"),
-    "not_found": _("対象が見つかりません。"),
-    "method_not_allowed": _("この操作はできません。"),
-    "throttled": _("要求が多すぎます。しばらく待ってから再度お試しください。"),
-    "parse_error": _("要求の形式が正しくありません。"),
-    "unsupported_media_type": _("対応していない形式です。"),
+    "not_authenticated": gettext_lazy("ログインが必要です。認証情報を確認してください。"),
+    "authentication_failed": gettext_lazy("認証に失敗しました。"),
+    "permission_denied": gettext_lazy("この操作を行う権限がありません。"),
+    "not_found": gettext_lazy("対象が見つかりません。"),
+    "method_not_allowed": gettext_lazy("この操作はできません。"),
+    "throttled": gettext_lazy("要求が多すぎます。しばらく待ってから再度お試しください。"),
+    "parse_error": gettext_lazy("要求の形式が正しくありません。"),
+    "unsupported_media_type": gettext_lazy("対応していない形式です。"),
 }
 
 
 def exception_handler(exc, context):
+    """Map every failure to the error body; a refused write also leaves a ``permission_denied`` audit
+    event (the same record the HTML pages write in ``saiteki.core.views.errors``)."""
+    response = _handle(exc, context)
+    if response is not None and response.status_code == status.HTTP_403_FORBIDDEN:
+        from saiteki.core.views.errors import permission_denied_record
+
+        request = context.get("request")
+        view = context.get("view")
+        queryset = getattr(view, "queryset", None)
+        permission_denied_record(
+            getattr(request, "_request", request),
+            message=response.data.get("error", {}).get("message", "")
+            if isinstance(response.data, dict)
+            else "",
+            object_type=queryset.model._meta.label if queryset is not None else "",
+        )
+    return response
+
+
+def _handle(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        from saiteki.core.views.errors import protected_dependents, protected_message
+
+        return Response(
+            _body("protected", protected_message(exc), {"dependents": protected_dependents(exc)}),
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -24,6 +24,11 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("エクスポート")
         IMPORT = "import", _("インポート")
         TOKEN_ISSUED = "token_issued", _("APIトークン発行")
+        TOKEN_REVOKED = "token_revoked", _("APIトークン失効")
+        USER_CREATE = "user_create", _("利用者の登録")
+        USER_DEACTIVATE = "user_deactivate", _("利用者の無効化")
+        PASSWORD_RESET = "password_reset", _("パスワードの再設定（管理者）")
+        UNLOCK = "unlock", _("ロック解除")
 
     time = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("種別"), max_length=30, choices=Kind.choices, db_index=True)

@@ -1,8 +1,9 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from saiteki.accounts.choices import Role
 from saiteki.core import permissions as perms
+from saiteki.core.errors import ApplicationError
+from saiteki.ledger import services
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
 
@@ -12,14 +13,16 @@ class OwnDivisionMixin:
 
     def validate_owning_division(self, value):
         user = self.context["request"].user
-        if perms.role_of(user) == Role.OWNER and value.pk not in perms.division_ids(user):
+        if perms.is_scoped(user, System) and value.pk not in perms.division_ids(user):
             raise serializers.ValidationError(_("自所属以外の所属は指定できません。"))
         return value
 
 
 class SystemSerializer(OwnDivisionMixin, serializers.ModelSerializer):
     owning_division_name = serializers.CharField(source="owning_division.name", read_only=True)
-    bureau_name = serializers.CharField(source="owning_division.parent.name", read_only=True, default=None)
+    bureau_name = serializers.CharField(
+        source="owning_division.parent.name", read_only=True, default=None, allow_null=True
+    )
     segments = serializers.ListField(child=serializers.CharField(), read_only=True)
     version = serializers.IntegerField(read_only=True)
 
@@ -70,17 +73,30 @@ class SystemSerializer(OwnDivisionMixin, serializers.ModelSerializer):
         return attrs
 
 
+def _raise_as_validation(exc: ApplicationError, field: str | None = None):
+    """An ApplicationError as a serializer error: a list inside ``validate_<field>``, a dict in ``validate``."""
+    messages = [str(m) for msgs in exc.fields.values() for m in msgs] or [str(exc.message)]
+    raise serializers.ValidationError({field: messages} if field else messages) from exc
+
+
 class ChildOfOwnSystemsMixin:
+    """Links to systems follow the ledger's one rule for shared objects
+    (:func:`saiteki.ledger.services.system_links_merge`): an owner's write keeps other divisions'
+    links, never adds one, and never leaves the object without a system."""
+
     def validate_systems(self, value):
         user = self.context["request"].user
-        if perms.role_of(user) == Role.OWNER:
-            own = set(perms.division_ids(user))
-            if any(s.owning_division_id not in own for s in value):
-                raise serializers.ValidationError(_("自所属以外のシステムは指定できません。"))
-        return value
+        obj = self.instance if self.instance is not None else self.Meta.model()
+        try:
+            return services.system_links_merge(user=user, obj=obj, requested=value)
+        except ApplicationError as exc:
+            _raise_as_validation(exc)
 
     def validate_system(self, value):
-        return self.validate_systems([value])[0]
+        user = self.context["request"].user
+        if not perms.can_create(user, self.Meta.model, {"system": value}):
+            raise serializers.ValidationError(_("自所属以外のシステムは指定できません。"))
+        return value
 
 
 class ServerSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
@@ -90,6 +106,12 @@ class ServerSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
         model = Server
         fields = ["id", *SERVER_FIELDS, "version"]
 
+    def validate_host(self, value):
+        user = self.context["request"].user
+        if value is not None and not perms.can(user, perms.VIEW, value):
+            raise serializers.ValidationError(_("自所属以外のサーバは指定できません。"))
+        return value
+
 
 class ComponentSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
     version = serializers.IntegerField(read_only=True)
@@ -97,6 +119,16 @@ class ComponentSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
     class Meta:
         model = Component
         fields = ["id", *COMPONENT_FIELDS, "version"]
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        system = attrs.get("system", getattr(self.instance, "system", None))
+        server = attrs.get("server", getattr(self.instance, "server", None))
+        try:
+            services.component_server_check(user=user, system=system, server=server)
+        except ApplicationError as exc:
+            _raise_as_validation(exc, "server")
+        return attrs
 
 
 class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
@@ -120,6 +152,11 @@ class CostSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
     class Meta:
         model = Cost
         fields = ["id", "system", "fiscal_year", "category", "stage", "amount", "version"]
+        extra_kwargs = {
+            # The table's CHECK and column range, answered as validation errors instead of a 500.
+            "fiscal_year": {"min_value": services.COST_FY_MIN, "max_value": services.COST_FY_MAX},
+            "amount": {"min_value": 0, "max_value": services.COST_AMOUNT_MAX},
+        }
 
 
 class VendorSerializer(serializers.ModelSerializer):

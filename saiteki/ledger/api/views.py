@@ -1,6 +1,12 @@
 """Ledger API (/api/v1/ledger/…): the same permissions and filters as the pages."""
 
+from django.db import transaction
+
+from saiteki.core import permissions as perms
 from saiteki.core.api.viewsets import SaitekiModelViewSet, saiteki_schema
+from saiteki.core.changelog import change_batch
+from saiteki.core.errors import PermissionDeniedError
+from saiteki.ledger import services
 from saiteki.ledger.api.serializers import (
     ComponentSerializer,
     ContractSerializer,
@@ -20,6 +26,11 @@ class SystemViewSet(SaitekiModelViewSet):
     serializer_class = SystemSerializer
     filterset_class = SystemFilterSet
 
+    def check_object_permissions(self, request, obj):
+        if self.action == "destroy" and perms.can(request.user, perms.VIEW, obj):
+            services.system_delete_check(user=request.user, system=obj)  # owners propose 廃止 instead
+        super().check_object_permissions(request, obj)
+
     def optimise(self, qs):
         # owning_division and its bureau are shown by name: one join instead of two queries per row.
         # The three many-to-many id lists: one prefetch query each instead of one per row.
@@ -30,8 +41,30 @@ class SystemViewSet(SaitekiModelViewSet):
         )
 
 
+class SharedBySystemsMixin:
+    """Servers and contracts may serve several divisions' systems (see ``services.system_links_merge``).
+
+    Creation is checked against the systems being linked (the many-to-many values are not on the
+    unsaved instance the generic check builds), and an owner may not delete what other divisions use.
+    """
+
+    def perform_create(self, serializer):
+        model = serializer.Meta.model
+        if not perms.can_create(
+            self.request.user, model, {"systems": serializer.validated_data.get("systems", [])}
+        ):
+            raise PermissionDeniedError()
+        with transaction.atomic(), change_batch():
+            serializer.save()
+
+    def check_object_permissions(self, request, obj):
+        if self.action == "destroy":
+            services.shared_delete_check(user=request.user, obj=obj)
+        super().check_object_permissions(request, obj)
+
+
 @saiteki_schema
-class ServerViewSet(SaitekiModelViewSet):
+class ServerViewSet(SharedBySystemsMixin, SaitekiModelViewSet):
     queryset = Server.objects.all()
     serializer_class = ServerSerializer
     filterset_class = ServerFilterSet
@@ -51,7 +84,7 @@ class ComponentViewSet(SaitekiModelViewSet):
 
 
 @saiteki_schema
-class ContractViewSet(SaitekiModelViewSet):
+class ContractViewSet(SharedBySystemsMixin, SaitekiModelViewSet):
     queryset = Contract.objects.all()
     serializer_class = ContractSerializer
     filterset_class = ContractFilterSet
