@@ -1,58 +1,51 @@
 """The xlsx of a run: summary, hosts and their machines, savings with formulas, cost breakdown, waves.
 
 Built from the same report as the result page (:func:`selectors.run_report`), one sheet per section,
-Japanese headers, and the same protection against formula injection as every other export (machine
-and system names come from user input).
+each with a title row naming the scenario and run, Japanese headers, yen amounts in ``#,##0``, and the
+same writer as every other export (:mod:`saiteki.core.exporting`: formula injection neutralised — machine
+and system names come from user input —, frozen header, column widths).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from saiteki.core.excel import cell_value
+from saiteki.core.exporting import ExcelWorkbook, SheetColumn
+from saiteki.core.exporting.writer import Typed
 from saiteki.core.fiscal import fiscal_year_label
 
-_HEADER_FONT = Font(bold=True)
-# Same rule as saiteki.core.excel.write_xlsx (which writes one sheet only): text starting like a
-# formula is stored as quoted text so Excel never evaluates it.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
 
-
-def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    ws = wb.create_sheet(title=title[:31])
-    ws.append([str(h) for h in headers])
-    for i, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=i)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(50, len(str(header)) * 2 + 4))
-    ws.freeze_panes = "A2"
-    for row in rows:
-        ws.append([cell_value(v) for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_PREFIXES):
-                cell.data_type = "s"
-                cell.quotePrefix = True
+def _sheet(
+    wb: ExcelWorkbook, title: str, headers: Sequence, rows: Iterable[Sequence], *, heading: str = ""
+) -> None:
+    """One section: ``headers`` are labels or ``(label, kind)`` pairs (kind as in SheetColumn)."""
+    columns = [
+        SheetColumn(str(h[0]), kind=h[1]) if isinstance(h, tuple) else SheetColumn(str(h)) for h in headers
+    ]
+    wb.add_sheet(title, columns, title=f"{heading}　{title}" if heading else "").write_rows(rows)
 
 
 def _yes(flag: bool) -> str:
     return _("はい") if flag else _("いいえ")
 
 
-def run_workbook(report: dict) -> bytes:
+def run_workbook(report: dict, *, date_style: str = "wareki") -> bytes:
     """All sections of one run's result as an xlsx file (bytes)."""
+    return run_workbook_writer(report, date_style=date_style).close()
+
+
+def run_workbook_writer(report: dict, *, date_style: str = "wareki") -> ExcelWorkbook:
+    """The open workbook of :func:`run_workbook` (for ``xlsx_response(writer=…)``)."""
     run = report["run"]
     s = report["settings"]
     hm = report["host_model"]
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = ExcelWorkbook(date_style=date_style)
+    heading = _("サーバ集約計画　%(name)s　第%(n)d回") % {"name": run.scenario.name, "n": run.number}
+
+    def sheet(title: str, headers: Sequence, rows: Iterable[Sequence]) -> None:
+        _sheet(wb, title, headers, rows, heading=heading)
 
     summary = [
         (_("シナリオ"), run.scenario.name),
@@ -74,9 +67,8 @@ def run_workbook(report: dict) -> bytes:
         (_("計算時間（秒）"), run.solver_seconds),
         (_("最適化エンジンの版"), run.optimizer_version),
     ]
-    _sheet(wb, _("概要"), [_("項目"), _("値")], summary)
-    _sheet(
-        wb,
+    sheet(_("概要"), [_("項目"), _("値")], summary)
+    sheet(
         _("規則"),
         [_("規則"), _("結果"), _("詳細")],
         [(r["label"], _("満たす") if r["passed"] else _("満たさない"), r["detail"]) for r in report["rules"]],
@@ -101,8 +93,7 @@ def run_workbook(report: dict) -> bytes:
                     util.get("storage_gib"),
                 )
             )
-    _sheet(
-        wb,
+    sheet(
         _("ホスト別配置"),
         [
             _("ホスト番号"),
@@ -132,24 +123,49 @@ def run_workbook(report: dict) -> bytes:
         rows.append((_("合計"), _("集約後"), "", "", sv["new_total"]))
         rows.append((_("合計"), _("差額（削減額）"), "", "", sv["saving"]))
         rows.append(
-            (_("電力量(kWh)"), _("現行"), "", report["energy"]["current"], sv["energy"]["current"]["amount"])
+            (
+                _("電力量(kWh)"),
+                _("現行"),
+                "",
+                report["energy"]["current"],
+                Typed(sv["energy"]["current"]["amount"], "number"),
+            )
         )
         rows.append(
-            (_("電力量(kWh)"), _("集約後"), "", report["energy"]["new"], sv["energy"]["new"]["amount"])
+            (
+                _("電力量(kWh)"),
+                _("集約後"),
+                "",
+                report["energy"]["new"],
+                Typed(sv["energy"]["new"]["amount"], "number"),
+            )
         )
         rows.append(
-            (_("CO2排出量(t)"), _("現行"), "", report["co2"]["current"], sv["co2"]["current"]["amount"])
+            (
+                _("CO2排出量(t)"),
+                _("現行"),
+                "",
+                report["co2"]["current"],
+                Typed(sv["co2"]["current"]["amount"], "number"),
+            )
         )
-        rows.append((_("CO2排出量(t)"), _("集約後"), "", report["co2"]["new"], sv["co2"]["new"]["amount"]))
-        _sheet(
-            wb,
+        rows.append(
+            (
+                _("CO2排出量(t)"),
+                _("集約後"),
+                "",
+                report["co2"]["new"],
+                Typed(sv["co2"]["new"]["amount"], "number"),
+            )
+        )
+        sheet(
             _("削減効果"),
             [
                 _("区分"),
                 _("現行／集約後"),
                 _("内訳"),
                 _("計算式"),
-                _("金額・数量（%(n)d年間）") % {"n": sv["years"]},
+                (_("金額・数量（%(n)d年間）") % {"n": sv["years"]}, "yen"),
             ],
             rows,
         )
@@ -182,25 +198,23 @@ def run_workbook(report: dict) -> bytes:
                     hidden["allocated_maintenance"],
                 )
             )
-        _sheet(
-            wb,
+        sheet(
             _("現行経費の内訳"),
             [
                 _("システム番号"),
                 _("システム名"),
-                _("ハードウェア賃借（年額）"),
-                _("ハードウェア保守（年額）"),
+                (_("ハードウェア賃借（年額）"), "yen"),
+                (_("ハードウェア保守（年額）"), "yen"),
                 _("対象機器数"),
                 _("全機器数"),
                 _("按分率"),
-                _("按分後の賃借"),
-                _("按分後の保守"),
+                (_("按分後の賃借"), "yen"),
+                (_("按分後の保守"), "yen"),
             ],
             cost_rows,
         )
     if report.get("waves"):
-        _sheet(
-            wb,
+        sheet(
             _("移行計画（年度別）"),
             [
                 _("年度"),
@@ -230,8 +244,7 @@ def run_workbook(report: dict) -> bytes:
                 for r in report["wave_rows"]
             ],
         )
-        _sheet(
-            wb,
+        sheet(
             _("移行計画（システム別）"),
             [
                 _("システム番号"),
@@ -257,6 +270,4 @@ def run_workbook(report: dict) -> bytes:
                 for x in report["wave_systems"]
             ],
         )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return wb

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import ProtectedError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from saiteki.consolidation import selectors, services
-from saiteki.consolidation.export import run_workbook
+from saiteki.consolidation.export import run_workbook_writer
 from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterSet
 from saiteki.consolidation.forms import HostModelForm, ScenarioForm
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
 from saiteki.consolidation.tables import HOSTMODEL_TABLE, SCENARIO_TABLE
 from saiteki.core import permissions as perms
-from saiteki.core.audit import audit_event_record
 from saiteki.core.errors import ApplicationError
-from saiteki.core.excel import XLSX_CONTENT_TYPE
+from saiteki.core.exporting import xlsx_response
 from saiteki.core.fiscal import fiscal_year_label
-from saiteki.core.models import AuditEvent
 from saiteki.core.money import format_yen
 from saiteki.core.views.generic import (
     ObjectDeleteView,
@@ -239,19 +235,16 @@ class RunExportView(View):
         if run.status != "succeeded":
             messages.error(request, _("計算が完了していないため出力できません。"))
             return redirect(run.get_absolute_url())
-        data = run_workbook(selectors.run_report(run=run, user=request.user))
-        audit_event_record(
-            kind=AuditEvent.Kind.EXPORT,
-            request=request,
+        report = selectors.run_report(run=run, user=request.user)
+        return xlsx_response(
+            request,
+            writer=run_workbook_writer(report, date_style=getattr(request, "date_style", "wareki")),
+            filename=_("サーバ集約計画_%(name)s_第%(n)d回.xlsx")
+            % {"name": run.scenario.name, "n": run.number},
+            what="consolidation_run",
+            count=sum(len(h["machines"]) for h in report.get("hosts", [])),
             obj=run,
-            detail={"format": "xlsx", "what": "consolidation_run"},
         )
-        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-        filename = urllib.parse.quote(
-            _("サーバ集約計画_%(name)s_第%(n)d回.xlsx") % {"name": run.scenario.name, "n": run.number}
-        )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-        return response
 
 
 class RunAdoptView(View):

@@ -48,20 +48,24 @@ def test_xlsx_export_has_every_section_with_japanese_headers(client, role_users,
         "移行計画（システム別）",
     ]
     hosts = wb["ホスト別配置"]
-    header = [c.value for c in hosts[1]]
+    # Row 1 names the run, row 2 is the header (frozen), data from row 3.
+    assert hosts["A1"].value == f"サーバ集約計画　{run.scenario.name}　第{run.number}回　ホスト別配置"
+    assert hosts.freeze_panes == "A3"
+    header = [c.value for c in hosts[2]]
     assert header[:5] == ["ホスト番号", "ネットワーク区分", "機器名", "種別", "システム"]
-    assert hosts.max_row == 1 + sum(len(h["machines"]) for h in result["hosts"]) == 4
+    assert hosts.max_row == 2 + sum(len(h["machines"]) for h in result["hosts"]) == 5
     hostile = [
         c
-        for row in wb["移行計画（システム別）"].iter_rows(min_row=2)
+        for row in wb["移行計画（システム別）"].iter_rows(min_row=3)
         for c in row
         if "HYPERLINK" in str(c.value)
     ]
     assert len(hostile) == 1 and hostile[0].data_type == "s" and hostile[0].value.startswith("=")
     savings = wb["削減効果"]
-    assert [c.value for c in savings[1]][:4] == ["区分", "現行／集約後", "内訳", "計算式"]
-    assert any("×" in str(row[3].value or "") for row in savings.iter_rows(min_row=2))
-    summary = {row[0].value: row[1].value for row in wb["概要"].iter_rows(min_row=2)}
+    assert [c.value for c in savings[2]][:4] == ["区分", "現行／集約後", "内訳", "計算式"]
+    assert any("×" in str(row[3].value or "") for row in savings.iter_rows(min_row=3))
+    assert savings.cell(3, 5).number_format == "#,##0"  # yen amounts with separators
+    summary = {row[0].value: row[1].value for row in wb["概要"].iter_rows(min_row=3)}
     assert summary["必要ホスト数"] == run.hosts_used and summary["最適性の証明"] == "はい"
     assert AuditEvent.objects.filter(kind="export", object_id=str(run.pk)).exists()
 

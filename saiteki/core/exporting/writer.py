@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import xlsxwriter
 from django.utils import timezone
@@ -57,6 +57,13 @@ WIDTH_SAMPLE_ROWS = 200
 MIN_WIDTH, MAX_WIDTH = 6, 60
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 _FIXED_WIDTHS = {"date": 16, "datetime": 22, "fy": 24, "bool": 6}
+
+
+class Typed(NamedTuple):
+    """A cell written as another kind than its column's (e.g. kWh in a column of yen amounts)."""
+
+    value: Any
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -252,6 +259,12 @@ class ExcelSheet:
 
     # -- one writer per column kind -----------------------------------------------------------------
 
+    def _kind_writer(self, kind: str) -> Callable[[int, int, Any], Any]:
+        cache = self.__dict__.setdefault("_kind_writers", {})
+        if kind not in cache:
+            cache[kind] = self._writer_for(SheetColumn("", kind=kind))
+        return cache[kind]
+
     def _writer_for(self, column: SheetColumn) -> Callable[[int, int, Any], Any]:
         ws = self.ws
         fmt = self.workbook.formats
@@ -289,6 +302,9 @@ class ExcelSheet:
                 elif isinstance(v, datetime.date):
                     date(r, c, v)
                     return
+                elif cls is Typed:
+                    self._kind_writer(v.kind)(r, c, v.value)
+                    return
                 else:
                     v = str(v)
             if v:
@@ -306,6 +322,8 @@ class ExcelSheet:
                     write_number(r, c, v, number_format)
                 elif cls is decimal.Decimal:
                     write_number(r, c, float(v), number_format)
+                elif cls is Typed:
+                    self._kind_writer(v.kind)(r, c, v.value)
                 elif cls is bool or isinstance(v, str):
                     text(r, c, v)
                 else:
