@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from saiteki.core.attachments import attachment_errors, attachment_name_normalise
 from saiteki.core.errors import ValidationFailed
 from saiteki.core.models import Job, JournalAttachment, JournalEntry
-
-# Attachments that could run code in a browser or on a PC are refused.
-_BLOCKED_EXTENSIONS = {".exe", ".bat", ".cmd", ".js", ".vbs", ".ps1", ".html", ".htm", ".svg", ".scr", ".msi"}
 
 
 @transaction.atomic
@@ -30,15 +27,9 @@ def journal_entry_create(
     if date is None:
         errors["date"] = [_("日付を入力してください。")]
     for f in files:
-        name = f.name.lower()
-        if any(name.endswith(ext) for ext in _BLOCKED_EXTENSIONS):
-            errors.setdefault("files", []).append(
-                _("%(name)s は添付できない種類のファイルです。") % {"name": f.name}
-            )
-        if f.size > settings.SAITEKI_MAX_UPLOAD_BYTES:
-            errors.setdefault("files", []).append(
-                _("%(name)s は大きすぎます（上限20MB）。") % {"name": f.name}
-            )
+        errors.setdefault("files", []).extend(attachment_errors(f))
+    if not errors.get("files"):
+        errors.pop("files", None)
     if errors:
         raise ValidationFailed(
             _("カルテ記録を保存できませんでした。入力内容を確認してください。"), fields=errors
@@ -55,7 +46,9 @@ def journal_entry_create(
     entry.full_clean()
     entry.save()
     for f in files:
-        JournalAttachment.objects.create(entry=entry, file=f, name=f.name[:255], size=f.size)
+        name = attachment_name_normalise(f.name)
+        f.name = name  # the stored file gets the cleaned name too (storage adds a suffix if taken)
+        JournalAttachment.objects.create(entry=entry, file=f, name=name, size=f.size)
     return entry
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from saiteki.core.importing import urls as importing_urls
-from saiteki.core.views import inbox, pages, schedules, workflow
+from saiteki.core.views import attachments, inbox, pages, schedules, workflow
 
 app_name = "core"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("fiscal-year/", pages.fiscal_year_switch, name="fiscal_year_switch"),
     path("preferences/date-style/", pages.date_style_switch, name="date_style_switch"),
     path("karte/<int:content_type_id>/<int:object_id>/add/", pages.journal_add, name="journal_add"),
+    path("karte/attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
     path("audit-log/", pages.audit_log, name="audit_log"),
     path("jobs/selftest/", pages.job_selftest, name="job_selftest"),
     path("jobs/<uuid:pk>/", pages.job_detail, name="job_detail"),
