@@ -31,6 +31,7 @@ ERROR_RESPONSES = {
 WRITE_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
     412: OpenApiResponse(ErrorSerializer, description="If-Match の版が古い（他の利用者が更新済み）"),
+    409: OpenApiResponse(ErrorSerializer, description="他の登録から参照されているため削除できない"),
 }
 IF_MATCH = OpenApiParameter(
     "If-Match",

@@ -88,6 +88,16 @@ def test_api_cost_amount_beyond_column_is_a_validation_error(api_client, role_us
     assert r.status_code == 400 and "amount" in r.json()["error"]["fields"]
 
 
+def test_api_fiscal_years_out_of_range_are_validation_errors(api_client, role_users, orgs):
+    system = make_system(orgs["税務課"])
+    contract = ContractFactory(systems=[system])
+    api_client.force_authenticate(role_users["admin"])
+    r = api_client.patch(f"/api/v1/ledger/contracts/{contract.pk}/", {"fiscal_year": 2**40}, format="json")
+    assert r.status_code == 400 and "fiscal_year" in r.json()["error"]["fields"]
+    r = api_client.patch(f"/api/v1/ledger/systems/{system.pk}/", {"planned_renewal_fy": 2**40}, format="json")
+    assert r.status_code == 400 and "planned_renewal_fy" in r.json()["error"]["fields"]
+
+
 def test_organisation_valid_to_before_valid_from_is_a_validation_error(api_client, client, role_users, orgs):
     api_client.force_authenticate(role_users["admin"])
     r = api_client.post(

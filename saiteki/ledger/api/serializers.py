@@ -8,6 +8,10 @@ from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_F
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
 
 
+#: Fiscal years a contract or a planned renewal may name (no database CHECK; a sanity range).
+FY_MIN, FY_MAX = 1900, 2200
+
+
 class OwnDivisionMixin:
     """System owners may only create or move systems into their own 所属."""
 
@@ -62,6 +66,7 @@ class SystemSerializer(OwnDivisionMixin, serializers.ModelSerializer):
             "notes",
             "version",
         ]
+        extra_kwargs = {"planned_renewal_fy": {"min_value": FY_MIN, "max_value": FY_MAX}}
 
     def validate(self, attrs):
         my_number = attrs.get("my_number", getattr(self.instance, "my_number", False))
@@ -137,6 +142,7 @@ class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
     class Meta:
         model = Contract
         fields = ["id", *CONTRACT_FIELDS, "version"]
+        extra_kwargs = {"fiscal_year": {"min_value": FY_MIN, "max_value": FY_MAX}}
 
     def validate(self, attrs):
         start = attrs.get("start", getattr(self.instance, "start", None))
