@@ -106,11 +106,13 @@ class BoundSheet:
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(Excel row number, {column key: raw cell value}) for every non-empty row after the header."""
+        columns = list(self.columns.items())
         for number, raw in self._rows:
-            if all(is_blank(v) for v in raw):
+            first = raw[0] if raw else None
+            if is_blank(first) and all(is_blank(v) for v in raw):  # the first cell settles most rows
                 continue
-            values = {key: (raw[i] if i < len(raw) else None) for key, i in self.columns.items()}
-            yield number, values
+            width = len(raw)
+            yield number, {key: (raw[i] if i < width else None) for key, i in columns}
 
     def header(self, key: str) -> str:
         """The header text to name in an error for this column (as the user wrote it)."""

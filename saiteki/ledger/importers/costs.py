@@ -118,6 +118,15 @@ class CostPlanning:
         for start in range(0, len(number_list), CHUNK):
             chunk = number_list[start : start + CHUNK]
             systems.update({s.number: s for s in System.objects.filter(number__in=chunk)})
+        # Which the user may change: the policy's queryset verb, one query per chunk.
+        changeable: set[int] = set()
+        ids_all = [s.pk for s in systems.values()]
+        for start in range(0, len(ids_all), CHUNK):
+            changeable.update(
+                System.objects.restrict(self.user, perms.CHANGE)
+                .filter(pk__in=ids_all[start : start + CHUNK])
+                .values_list("pk", flat=True)
+            )
         writable: dict[str, bool] = {}
         for number in numbers:
             if number in self._file_systems:
@@ -125,9 +134,7 @@ class CostPlanning:
                 writable[number] = ok and self._may_write_division(target)
             elif number in systems:
                 s = systems[number]
-                writable[number] = perms.can(self.user, perms.CHANGE, s) and self._may_write_division(
-                    s.owning_division_id
-                )
+                writable[number] = s.pk in changeable and self._may_write_division(s.owning_division_id)
         existing: dict[tuple, Cost] = {}
         ids = [s.pk for s in systems.values()]
         years = sorted({p[2] for p in parsed})

@@ -96,6 +96,12 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         }
         self.notes: list[str] = []
         self._scoped = perms.is_scoped(self.user, System)
+        self._cache: dict[tuple, tuple[bool, Any]] = {}
+        self._row_cache: dict[tuple, tuple] = {}
+        self._keys_cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._may_add = perms.role_allows(self.user, perms.ADD, System)
+        self._division_ok: dict[int | None, bool] = {}
+        self._changeable = set()
         # System number → (target division id, writable) for the cost sheet.
         self._file_systems: dict[str, tuple[int | None, bool]] = {}
         self._rows_seen = 0
@@ -204,10 +210,15 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
     # -- permissions ---------------------------------------------------------------------------------------
 
     def _may_write_division(self, division_id: int | None) -> bool:
-        """A system owner may only write systems of their own division (SPEC §1)."""
-        if division_id is None or not perms.can_create(self.user, System, {"owning_division": division_id}):
-            return False
-        return self.division is None or division_id == self.division.pk
+        """The policy's answer for a system in this 所属 (cached: one answer per division per import),
+        narrowed to the survey's division when there is one."""
+        if division_id not in self._division_ok:
+            self._division_ok[division_id] = (
+                division_id is not None
+                and perms.can_create(self.user, System, {"owning_division": division_id})
+                and (self.division is None or division_id == self.division.pk)
+            )
+        return self._division_ok[division_id]
 
     def _division_refusal(self) -> str:
         if self.division is not None:
@@ -259,70 +270,103 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         qs = System.objects.filter(number__in=numbers)
         if self.lock:
             qs = qs.select_for_update()
-        # The apply needs every relation for the history's before-snapshot; the dry run only those in the file.
-        m2m_present = list(M2M_MODELS) if self.lock else [a for a in M2M_MODELS if a in sheet.columns]
         existing = {s.number: s for s in qs}
-        if m2m_present and existing:
-            # Current many-to-many ids, one query per relation for the whole chunk (not one per row).
-            for attr in m2m_present:
-                through = System._meta.get_field(attr).remote_field.through
-                fk = f"{M2M_MODELS[attr]._meta.model_name}_id"
-                current: dict[int, set[int]] = {}
-                for sid, oid in through.objects.filter(
-                    system_id__in=[s.pk for s in existing.values()]
-                ).values_list("system_id", fk):
-                    current.setdefault(sid, set()).add(oid)
-                for s in existing.values():
-                    s._import_m2m = getattr(s, "_import_m2m", {})
-                    s._import_m2m[attr] = current.get(s.pk, set())
+        # Which of them the user may change: the policy's queryset verb, one query for the chunk.
+        if not perms.role_allows(self.user, perms.CHANGE, System):
+            self._changeable: set[int] = set()
+        elif self._scoped:
+            self._changeable = set(
+                System.objects.restrict(self.user, perms.CHANGE)
+                .filter(pk__in=[s.pk for s in existing.values()])
+                .values_list("pk", flat=True)
+            )
+        else:
+            self._changeable = {s.pk for s in existing.values()}
+        # Current links only where a row's cell may change them (the apply's history snapshot of a
+        # changed row loads the rest afterwards, in :meth:`_complete_before`).
+        need = [
+            existing[k]
+            for _r, v, k in keys
+            if k in existing
+            and any(a in v and (self.blank == BlankPolicy.CLEAR or not is_blank(v[a])) for a in M2M_MODELS)
+        ]
+        self._load_m2m(need, M2M_MODELS)
+        first_action = len(self.system_actions)
         for row, values, key in keys:
             self._rows_seen += 1
             if key is None:
                 continue
             self._plan_system_row(sheet, row, values, key, existing.get(key))
+        if self.lock:
+            self._complete_before(self.system_actions[first_action:])
         if self.report is not None:
             self.report(
                 min(45, 5 + self._rows_seen // 2000),
                 gettext("%(n)s行を確認しました") % {"n": f"{self._rows_seen:,}"},
             )
 
-    def _plan_system_row(self, sheet: BoundSheet, row: int, values: dict, number: str, system: System | None):
-        errors_before = self.errors.count
-        creating = system is None
-
-        def error(key: str, message) -> None:
-            self.errors.add(sheet.name, row, sheet.header(key) if key else "", message)
-
-        if system is not None and not (
-            perms.can(self.user, perms.CHANGE, system) and self._may_write_division(system.owning_division_id)
-        ):
-            error("number", self._division_refusal())
-            self._file_systems[number] = (None, False)
+    def _load_m2m(self, systems: list[System], attrs) -> None:
+        """Current many-to-many ids of ``systems``, one query per relation (not one per row)."""
+        if not systems:
             return
-        if creating and not perms.role_allows(self.user, perms.ADD, System):
-            error("number", gettext("システムを登録する権限がありません。"))
-            return
+        for attr in attrs:
+            through = System._meta.get_field(attr).remote_field.through
+            fk = f"{M2M_MODELS[attr]._meta.model_name}_id"
+            current: dict[int, set[int]] = {}
+            for sid, oid in through.objects.filter(system_id__in=[s.pk for s in systems]).values_list(
+                "system_id", fk
+            ):
+                current.setdefault(sid, set()).add(oid)
+            for s in systems:
+                if not hasattr(s, "_import_m2m"):
+                    s._import_m2m = {}  # type: ignore[attr-defined]
+                s._import_m2m[attr] = current.get(s.pk, set())  # type: ignore[attr-defined]
 
+    def _complete_before(self, actions: list[SystemAction]) -> None:
+        """The history's before-snapshot of each changed system gets every relation, loaded in bulk."""
+        updates = [a for a in actions if not a.creating and a.before is not None]
+        for attr in M2M_MODELS:
+            missing = [a.system for a in updates if attr not in getattr(a.system, "_import_m2m", {})]
+            self._load_m2m(missing, [attr])
+            for a in updates:
+                a.before[attr] = sorted(a.system._import_m2m[attr])  # type: ignore[attr-defined,index]
+
+    def _coded_keys(self, values: dict) -> tuple[str, ...]:
+        """The row's columns that are not free text (cached per set of columns: one per sheet)."""
+        columns = tuple(values)
+        keys = self._keys_cache.get(columns)
+        if keys is None:
+            coded = tuple(k for k in columns if k != "number" and FIELD_BY_KEY[k].kind not in ("text", "key"))
+            free = tuple(k for k in columns if k != "number" and FIELD_BY_KEY[k].kind in ("text", "key"))
+            keys = self._keys_cache[columns] = (coded, free)
+        return keys[0]
+
+    def _free_keys(self, values: dict) -> tuple[str, ...]:
+        self._coded_keys(values)
+        return self._keys_cache[tuple(values)][1]
+
+    def _parse_cells(self, values: dict, keys, system: System | None, creating: bool) -> tuple:
+        """(attribute values, links, failed columns, errors) of the coded cells of one row."""
         new: dict[str, Any] = {}
         m2m: dict[str, list] = {}
-        failed: set[str] = set()
-        for key, raw in values.items():
-            if key == "number":
-                continue
+        failed: list[str] = []
+        errors: list[tuple[str, Any]] = []
+        for key in keys:
+            raw = values[key]
             f = FIELD_BY_KEY[key]
             if is_blank(raw):
                 if creating or self.blank == BlankPolicy.KEEP:
                     continue
                 if not f.clearable:
-                    error(key, gettext("必須項目のため空欄にできません。"))
+                    errors.append((key, gettext("必須項目のため空欄にできません。")))
                     continue
                 value = self._empty(f)
             else:
                 try:
-                    value = self._parse(f, raw, current=system)
+                    value = self._parse_cached(f, raw, system)
                 except ParseError as exc:
-                    error(key, exc.message)
-                    failed.add(key)
+                    errors.append((key, exc.message))
+                    failed.append(key)
                     continue
             if f.kind == "segments":
                 for attr in SEGMENT_ATTRS.values():
@@ -331,6 +375,63 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
                 m2m[key] = value
             else:
                 new[key] = value
+        return new, m2m, tuple(failed), tuple(errors)
+
+    def _may_change(self, system: System) -> bool:
+        return system.pk in self._changeable and self._may_write_division(system.owning_division_id)
+
+    def _plan_system_row(self, sheet: BoundSheet, row: int, values: dict, number: str, system: System | None):
+        errors_before = self.errors.count
+        creating = system is None
+
+        def error(key: str, message) -> None:
+            self.errors.add(sheet.name, row, sheet.header(key) if key else "", message)
+
+        if system is not None and not self._may_change(system):
+            error("number", self._division_refusal())
+            self._file_systems[number] = (None, False)
+            return
+        if creating and not self._may_add:
+            error("number", gettext("システムを登録する権限がありません。"))
+            return
+
+        # Every cell but free text, parsed once per distinct combination: in a 100,000-row file most
+        # rows repeat the same status, division, dates and ○/× (the free-text cells are read per row).
+        division_context = system.owning_division_id if system is not None else None
+        try:
+            signature: tuple | None = (
+                creating,
+                division_context,
+                *(values[k] for k in self._coded_keys(values)),
+            )
+            cached = self._row_cache.get(signature)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable cell
+            signature, cached = None, None
+        if cached is None:
+            cached = self._parse_cells(values, self._coded_keys(values), system, creating)
+            if signature is not None and len(self._row_cache) < 100_000:
+                self._row_cache[signature] = cached
+        new: dict[str, Any] = dict(cached[0])
+        m2m: dict[str, list] = dict(cached[1])
+        failed: set[str] = set(cached[2])
+        for key, message in cached[3]:
+            error(key, message)
+        for key in self._free_keys(values):
+            raw = values[key]
+            f = FIELD_BY_KEY[key]
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                if creating or self.blank == BlankPolicy.KEEP:
+                    continue
+                if not f.clearable:
+                    error(key, gettext("必須項目のため空欄にできません。"))
+                    continue
+                new[key] = ""
+                continue
+            try:
+                new[key] = clean_text(raw, max_length=f.max_length)
+            except ParseError as exc:
+                error(key, exc.message)
+                failed.add(key)
 
         target = new.get("owning_division")
         if creating:
@@ -351,9 +452,12 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         instance = system if system is not None else System(number=number)
         changes: list[FieldChange] = []
         values_to_set: dict[str, Any] = {}
+        current = instance.__dict__  # plain attribute reads: this loop runs for every cell of every row
         for attr, value in new.items():
-            old = getattr(instance, attr if attr != "owning_division" else "owning_division_id")
-            compare = value.pk if attr == "owning_division" else value
+            if attr == "owning_division":
+                old, compare = current["owning_division_id"], value.pk
+            else:
+                old, compare = current[attr], value
             if not creating and (old == compare or (isinstance(old, str) and old.strip() == compare)):
                 continue  # trailing spaces Excel cannot show are not a change
             values_to_set[attr] = value
@@ -386,10 +490,8 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         # Validate the record as it would be saved (field rules and the my-number rule), so the preview
         # shows every problem the apply would hit.
         before = None
-        if self.lock and not creating:
-            before = serialize(instance, include_m2m=False)
-            for attr in M2M_MODELS:
-                before[attr] = sorted(getattr(instance, "_import_m2m", {}).get(attr, set()))
+        if self.lock and not creating and (values_to_set or m2m_to_set):
+            before = serialize(instance, include_m2m=False)  # relations: :meth:`_complete_before`
         for attr, value in values_to_set.items():
             setattr(instance, attr, value)
         if instance.my_number and not instance.personal_info:
@@ -461,6 +563,27 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         if f.kind in ("segments", "m2m"):
             return []
         return ""
+
+    def _parse_cached(self, f: SystemField, raw, system: System | None):
+        """:meth:`_parse`, remembered per column and cell value: a 100,000-row file repeats the same
+        status, division, dates and ○/× in almost every row, and the normalising parsers are slow."""
+        if f.kind in ("text", "key"):
+            return clean_text(raw, max_length=f.max_length)
+        context = system.owning_division_id if (system is not None and f.kind == "division") else None
+        cache_key = (f.key, type(raw), raw, context)
+        try:
+            hit = self._cache[cache_key]
+        except KeyError:
+            try:
+                hit = (True, self._parse(f, raw, current=system))
+            except ParseError as exc:
+                hit = (False, exc)
+            self._cache[cache_key] = hit
+        except TypeError:  # an unhashable cell value: parse it every time
+            return self._parse(f, raw, current=system)
+        if not hit[0]:
+            raise hit[1]
+        return list(hit[1]) if isinstance(hit[1], list) else hit[1]
 
     def _parse(self, f: SystemField, raw, *, current: System | None = None):
         kind = f.kind
