@@ -24,12 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.selectors import divisions_active_on
 from saiteki.core import permissions as perms
-from saiteki.core.audit import audit_event_record
 from saiteki.core.context import change_context
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing import BlankPolicy, ImportPreview, ImportRowErrors
-from saiteki.core.models import AuditEvent
 from saiteki.ledger.importers import (
     IMPORT_REASON,
     ledger_import_apply,
@@ -133,20 +131,13 @@ def survey_campaign_create(
     return campaign
 
 
-def survey_workbook(*, user, response: SurveyResponse, request=None) -> tuple[str, bytes]:
-    """The division's workbook, prefilled from the ledger as it is now (an export: audited)."""
+def survey_workbook(*, user, response: SurveyResponse) -> tuple[str, bytes]:
+    """The division's workbook, prefilled from the ledger as it is now. An export: the view returns it
+    through :func:`saiteki.core.exporting.xlsx_response`, which writes the audit record."""
     _require_visible(user, response)
     if not perms.role_allows(user, perms.EXPORT, SurveyResponse):
         raise PermissionDeniedError(_("調査票をダウンロードする権限がありません。"))
-    data = _workbook_bytes(response)
-    audit_event_record(
-        kind=AuditEvent.Kind.EXPORT,
-        request=request,
-        user=user,
-        obj=response,
-        detail={"format": "xlsx", "survey": response.campaign_id, "division": response.division.name},
-    )
-    return survey_file_name(response), data
+    return survey_file_name(response), _workbook_bytes(response)
 
 
 def _workbook_bytes(response: SurveyResponse) -> bytes:
@@ -173,8 +164,9 @@ def _workbook_bytes(response: SurveyResponse) -> bytes:
     )
 
 
-def survey_workbooks_zip(*, user, campaign: SurveyCampaign, request=None) -> tuple[str, bytes]:
-    """Every workbook of the campaign the user may see, in one zip (for mailing them out)."""
+def survey_workbooks_zip(*, user, campaign: SurveyCampaign) -> tuple[str, bytes]:
+    """Every workbook of the campaign the user may see, in one zip (for mailing them out); the view
+    returns it through :func:`saiteki.core.exporting.zip_response` (audited)."""
     if not perms.role_allows(user, perms.EXPORT, SurveyResponse):
         raise PermissionDeniedError(_("調査票をダウンロードする権限がありません。"))
     responses = (
@@ -186,13 +178,6 @@ def survey_workbooks_zip(*, user, campaign: SurveyCampaign, request=None) -> tup
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for response in responses:
             zf.writestr(survey_file_name(response), _workbook_bytes(response))
-    audit_event_record(
-        kind=AuditEvent.Kind.EXPORT,
-        request=request,
-        user=user,
-        obj=campaign,
-        detail={"format": "zip", "survey": campaign.pk, "files": len(responses)},
-    )
     fy = fiscal_year_label(campaign.fiscal_year, style="wareki")
     return f"{gettext('調査票')}_{fy}_{campaign.title}.zip", buf.getvalue()
 

@@ -6,6 +6,9 @@ Views only check the role, move files and render; planning and writing live in
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,10 +21,11 @@ from django.views import View
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.core import permissions as perms
 from saiteki.core.errors import ApplicationError, ConflictError
+from saiteki.core.exporting import xlsx_response, zip_response
 from saiteki.core.forms import WarekiDateField
 from saiteki.core.importing import ImportPreview, ImportRowErrors
 from saiteki.core.importing.forms import ImportUploadForm
-from saiteki.core.importing.views import download, preview_page
+from saiteki.core.importing.views import preview_page
 from saiteki.ledger import surveys
 from saiteki.ledger.models import SurveyCampaign, SurveyResponse, SurveyStatus
 
@@ -129,10 +133,18 @@ class SurveyDownloadView(View):
         _require_survey_view(request.user)
         response = _response(request, pk)
         try:
-            filename, data = surveys.survey_workbook(user=request.user, response=response, request=request)
+            filename, data = surveys.survey_workbook(user=request.user, response=response)
         except ApplicationError as exc:
             raise PermissionDenied(str(exc.message)) from exc
-        return download(data, filename)
+        return xlsx_response(
+            request,
+            data=data,
+            filename=filename,
+            what="ledger.survey_workbook",
+            count=1,
+            obj=response,
+            detail={"survey": response.campaign_id, "division": response.division.name},
+        )
 
 
 class SurveyDownloadAllView(View):
@@ -140,12 +152,19 @@ class SurveyDownloadAllView(View):
         _require_survey_view(request.user)
         campaign = get_object_or_404(SurveyCampaign.objects.restrict(request.user, perms.VIEW), pk=pk)
         try:
-            filename, data = surveys.survey_workbooks_zip(
-                user=request.user, campaign=campaign, request=request
-            )
+            filename, data = surveys.survey_workbooks_zip(user=request.user, campaign=campaign)
         except ApplicationError as exc:
             raise PermissionDenied(str(exc.message)) from exc
-        return download(data, filename, content_type="application/zip")
+        files = len(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        return zip_response(
+            request,
+            data=data,
+            filename=filename,
+            what="ledger.survey_workbooks",
+            count=files,
+            obj=campaign,
+            detail={"survey": campaign.pk, "files": files},
+        )
 
 
 class SurveyResponseView(View):
