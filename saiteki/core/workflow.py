@@ -288,7 +288,7 @@ class AvailableTransition:
 
 
 def _state_field(model_or_obj, field: str | None = None) -> FSMFieldMixin:
-    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    model: Any = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
     fields = [f for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)]
     if field is not None:
         fields = [f for f in fields if f.name == field]
@@ -380,9 +380,9 @@ class TransitionRecord:
     time: Any
     user_name: str
     role: str
-    source: str
+    source: str | None
     source_label: str
-    target: str
+    target: str | None
     target_label: str
     name: str
     label: str

@@ -172,3 +172,43 @@ def test_workflow_service_can_notify_after_a_transition(req, role_users, django_
         req = workflow.transition_run(obj=req, name="submit", user=role_users[Role.OWNER])
         notify(role_users[Role.ADMIN], "flow.submitted", req, f"「{req}」が提出されました。")
     assert Notification.objects.get().recipient == role_users[Role.ADMIN]
+
+
+def test_inbox_page_and_endpoint_queries_do_not_grow(client, api_client, req, role_users):
+    from saiteki.core.testing import assert_queries_flat
+
+    owner = role_users[Role.OWNER]
+
+    def grow():
+        Notification.objects.bulk_create(
+            [
+                Notification(recipient=owner, kind="flow.x", message=f"通知 {i}", content_type=None)
+                for i in range(30)
+            ]
+        )
+        notify_now = Notification(recipient=owner, kind="flow.y", message="対象つき", object_id=req.pk)
+        from django.contrib.contenttypes.models import ContentType
+
+        notify_now.content_type = ContentType.objects.get_for_model(req)
+        notify_now.save()
+
+    Notification.objects.create(recipient=owner, kind="flow.x", message="最初の通知")
+    client.force_login(owner)
+    assert_queries_flat(
+        lambda: client.get(reverse("core:inbox")),
+        grow,
+        label="inbox page",
+        check=lambda few, many: (
+            many.content.decode().count('data-testid="inbox-row"')
+            > few.content.decode().count('data-testid="inbox-row"')
+        ),
+    )
+    api_client.force_authenticate(owner)
+    assert_queries_flat(
+        lambda: api_client.get("/api/v1/inbox/"),
+        lambda: Notification.objects.bulk_create(
+            [Notification(recipient=owner, kind="flow.z", message=f"追加 {i}") for i in range(5)]
+        ),
+        label="inbox endpoint",
+        check=lambda few, many: many.json()["count"] > few.json()["count"],
+    )

@@ -38,5 +38,7 @@ def schedule_run(request, name: str):
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("core:schedules")
-    messages.success(request, _("「%(title)s」を登録しました。") % {"title": run.job.title})
+    job = run.job
+    assert job is not None  # schedule_claim always attaches the job it enqueued
+    messages.success(request, _("「%(title)s」を登録しました。") % {"title": job.title})
     return redirect("core:job_detail", pk=run.job_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpResponseRedirect
@@ -23,7 +25,7 @@ def transition(request, content_type_id: int, object_id: int):
     conditions are checked by ``transition_run``; errors come back as a message, nothing changed.
     """
     ct = get_object_or_404(ContentType, pk=content_type_id)
-    model = ct.model_class()
+    model: Any = ct.model_class()
     if model is None or not hasattr(model.objects, "restrict"):
         raise Http404
     obj = get_object_or_404(model.objects.restrict(request.user, perms.VIEW), pk=object_id)

@@ -44,9 +44,13 @@ class Command(BaseCommand):
         close_old_connections()
 
     def _sleep(self, seconds: float) -> None:
+        """Sleep in short steps so SIGTERM (systemd stop, Ctrl+C in make demo) ends the loop quickly."""
         end = time.monotonic() + seconds
-        while not self._stop and time.monotonic() < end:
-            time.sleep(min(0.5, end - time.monotonic()) if end > time.monotonic() else 0)
+        while not self._stop:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(0.5, remaining))
 
     def _request_stop(self, signum, frame) -> None:
         self._stop = True
