@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
-from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.display import fy_text
 from saiteki.core.notifications import unread_count
 from saiteki.core.registry import menu_groups
 
@@ -38,8 +38,8 @@ def shell(request):
     return {
         "nav_menu": _menu_for(user),
         "selected_fiscal_year": fy,
-        "selected_fiscal_year_label": fiscal_year_label(fy) if fy else "",
-        "fiscal_year_choices": [(y, fiscal_year_label(y)) for y in years],
+        "selected_fiscal_year_label": fy_text(fy) if fy else "",
+        "fiscal_year_choices": [(y, fy_text(y)) for y in years],
         "user_role": role,
         "user_role_label": assignment.get_role_display()
         if assignment

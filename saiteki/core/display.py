@@ -93,8 +93,12 @@ def datetime_text(value: dt.datetime | None, *, date_style: str = "wareki") -> s
 
 
 def yen_text(value) -> str:
+    """「1,234,567円」; in English mode 「¥1,234,567」."""
     if value in (None, ""):
         return ""
+    if is_english():
+        n = int(value)
+        return f"{'-' if n < 0 else ''}¥{abs(n):,}"
     return format_yen(int(value))
 
 

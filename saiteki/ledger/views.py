@@ -177,7 +177,7 @@ class SystemDetailView(ObjectDetailView):
         context.update({"tab": tab, "tabs": SYSTEM_TABS, "title": str(obj)})
         if tab == "overview":
             context["planned_renewal"] = (
-                fiscal_year_label(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
+                fy_text(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
             )
             context["users"] = "、".join(
                 label
@@ -210,7 +210,7 @@ class SystemDetailView(ObjectDetailView):
             context["cost_years"] = by_year
             context["chart_json"] = json.dumps(
                 {
-                    "labels": [fiscal_year_label(y, style="wareki") for y in by_year],
+                    "labels": [fy_text(y, style="wareki") for y in by_year],
                     "names": [_("予算額（整備）"), _("予算額（運用等）"), _("決算額")],
                     "build": [v.get("budget_build", 0) for v in by_year.values()],
                     "run": [v.get("budget_run", 0) for v in by_year.values()],
@@ -260,6 +260,7 @@ class SystemHistoryView(ObjectHistoryView):
 
 #: Units the cost grid accepts and shows amounts in (budget documents are kept in 千円).
 COST_GRID_UNITS = ("円", "千円")
+COST_GRID_UNIT_LABELS = (("円", gettext_lazy("円")), ("千円", gettext_lazy("千円")))
 
 
 def _grid_unit(value) -> str:
@@ -340,7 +341,7 @@ class SystemCostsView(View):
                 "stage_label": CostStage(stage).label,
                 "stages": CostStage.choices,
                 "unit": unit,
-                "units": COST_GRID_UNITS,
+                "units": COST_GRID_UNIT_LABELS,
                 "categories": categories,
                 "build_count": len(BUILD_CATEGORIES),
                 "run_count": len(RUN_CATEGORIES),

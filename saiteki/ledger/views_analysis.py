@@ -23,8 +23,9 @@ from django.views import View
 from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import fiscal_year_label, parse_fiscal_year
+from saiteki.core.fiscal import parse_fiscal_year
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import ObjectListView
 from saiteki.ledger import analysis
@@ -76,7 +77,7 @@ class CostAnalysisForm(forms.Form):
         if baseline > self.fiscal_year:
             raise forms.ValidationError(
                 _("基準年度（%(baseline)s）は表示年度（%(fy)s）以前の年度を指定してください。")
-                % {"baseline": fiscal_year_label(baseline), "fy": fiscal_year_label(self.fiscal_year)},
+                % {"baseline": fy_text(baseline), "fy": fy_text(self.fiscal_year)},
                 code="after_fiscal_year",
             )
         return baseline
@@ -150,7 +151,7 @@ class CostAnalysisView(View):
         return [
             {
                 "value": y,
-                "label": fiscal_year_label(y)
+                "label": fy_text(y)
                 + (f" — {analysis.BASELINE_PRESETS[y]}" if y in analysis.BASELINE_PRESETS else ""),
                 "selected": y == chosen,
             }
@@ -251,7 +252,7 @@ class CostAnalysisView(View):
     @staticmethod
     def _trend_chart(a: analysis.CostAnalysis) -> dict:
         return {
-            "labels": [fiscal_year_label(p.fiscal_year, style="wareki") for p in a.trend],
+            "labels": [fy_text(p.fiscal_year, style="wareki") for p in a.trend],
             "run": [p.run for p in a.trend],
             "target": [a.target_run for _p in a.trend],
             "names": [
@@ -263,7 +264,7 @@ class CostAnalysisView(View):
     @staticmethod
     def _year_chart(a: analysis.CostAnalysis) -> dict:
         return {
-            "labels": [fiscal_year_label(r.fiscal_year, style="wareki") for r in a.by_year],
+            "labels": [fy_text(r.fiscal_year, style="wareki") for r in a.by_year],
             "build": [r.amounts.build for r in a.by_year],
             "run": [r.amounts.run for r in a.by_year],
             "names": [str(CostGroup.BUILD.label), str(CostGroup.RUN.label)],
@@ -429,7 +430,7 @@ class CostRowListView(ObjectListView):
             return []
         fy, stage = filterset.form.cleaned_data.get("fiscal_year"), filterset.form.cleaned_data.get("stage")
         return [
-            fiscal_year_label(fy) if fy else "",
+            fy_text(fy) if fy else "",
             str(CostStage(stage).label) if stage in CostStage.values else "",
         ]
 

@@ -9,8 +9,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from saiteki.core.display import date_text, fy_text
-from saiteki.core.money import format_yen, format_yen_unit
+from saiteki.core.display import date_text, fy_text, yen_text
+from saiteki.core.money import format_yen_unit
 
 register = template.Library()
 
@@ -44,9 +44,7 @@ def jdatetime(context, value) -> str:
 
 @register.filter
 def yen(value) -> str:
-    if value in (None, ""):
-        return ""
-    return format_yen(int(value))
+    return yen_text(value)
 
 
 @register.filter
@@ -76,7 +74,7 @@ def cell(context, column, value):
         return getattr(column, "empty", "")
     kind = column.kind
     if kind == "yen":
-        return format_yen(int(value))
+        return yen_text(value)
     if kind == "number":
         return num(value)
     if kind == "fy":

@@ -51,3 +51,23 @@ def test_server_list_flags_expired_and_soon_ending_maintenance(client, role_user
     assert "期限切れ" in rows["old-sv"] and "⚠" in rows["old-sv"]
     assert "期限間近" in rows["soon-sv"]
     assert "期限" not in rows["fine-sv"].replace("保守期限", "")
+
+
+def test_english_mode_has_gregorian_years_and_yen_on_the_ledger_pages(client, role_users, orgs):
+    system = make_system(orgs["税務課"], planned_renewal_fy=2028)
+    client.force_login(role_users["owner"])
+    client.cookies["django_language"] = "en"
+    fy = client.get(reverse("ledger:system_list")).wsgi_request.fiscal_year
+    make_cost(system, fiscal_year=fy, category="operation", amount=1_200_000)
+    for url in (
+        reverse("ledger:system_list"),
+        reverse("ledger:system_costs", args=[system.pk]),
+        system.get_absolute_url(),
+        system.get_absolute_url() + "?tab=karte",
+    ):
+        html = client.get(url).content.decode()
+        assert "令和" not in html and "平成" not in html, url
+        assert f"FY{fy}" in html, url
+    html = client.get(reverse("ledger:system_list")).content.decode()
+    assert "¥1,200,000" in html and "1,200,000円" not in html
+    assert "Not registered" in client.get(reverse("ledger:system_list"), {"stage": "actual"}).content.decode()

@@ -23,7 +23,12 @@
     return negative ? -value : value;
   }
 
-  function yen(n) { return n.toLocaleString("ja-JP") + "円"; }
+  // The page's own yen format (「0円」 or 「¥0」 in English), so live totals read like saved ones.
+  var yenSample = form.dataset.yenSample || "0円";
+  function yen(n) {
+    var text = yenSample.replace("0", Math.abs(n).toLocaleString("en-US"));
+    return n < 0 ? "-" + text : text;
+  }
 
   function recalc() {
     var columns = {};
