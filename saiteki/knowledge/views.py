@@ -99,7 +99,11 @@ def faq(request):
     return render(
         request,
         "knowledge/faq.html",
-        {"title": _("よくある質問（FAQ）"), "groups": selectors.faq_by_category(user=request.user)},
+        {
+            "title": _("よくある質問（FAQ）"),
+            "groups": selectors.faq_by_category(user=request.user),
+            "can_import": perms.role_allows(request.user, perms.IMPORT, Article),
+        },
     )
 
 
