@@ -130,4 +130,5 @@ class SurveyStatus(models.TextChoices):
 
     PENDING = "pending", _("未回答")
     ANSWERED = "answered", _("回答済")
+    RETURNED = "returned", _("差戻し")  # the IT policy division sent it back with a comment
     APPLIED = "applied", _("反映済")

@@ -466,6 +466,19 @@ class SurveyResponse(BusinessModel):
         related_name="+",
     )
     applied_at = models.DateTimeField(_("反映日時"), null=True, blank=True)
+    # 差戻し: what the IT policy division asked the division to fix; kept until the next submission
+    # (the change log keeps every earlier comment).
+    return_comment = models.TextField(_("差戻しの理由"), blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("差戻した人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returned_at = models.DateTimeField(_("差戻し日時"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("督促日時"), null=True, blank=True)
 
     division_path = "division"
     # The preview is a derived diff (large, regenerated on every upload): not business history. The

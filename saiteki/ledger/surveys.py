@@ -26,8 +26,10 @@ from saiteki.accounts.selectors import divisions_active_on
 from saiteki.core import permissions as perms
 from saiteki.core.context import change_context
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed
-from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of, format_date
 from saiteki.core.importing import BlankPolicy, ImportPreview, ImportRowErrors
+from saiteki.core.notifications import notify
+from saiteki.core.roles import Role
 from saiteki.ledger.importers import (
     IMPORT_REASON,
     ledger_import_apply,
@@ -61,6 +63,7 @@ def survey_campaigns_for_user(*, user) -> QuerySet[SurveyCampaign]:
             n_total=count(),
             n_pending=count(SurveyStatus.PENDING),
             n_answered=count(SurveyStatus.ANSWERED),
+            n_returned=count(SurveyStatus.RETURNED),
             n_applied=count(SurveyStatus.APPLIED),
         )
         .order_by("-fiscal_year", "-created_at")
@@ -91,8 +94,18 @@ def survey_status_counts(*, responses: QuerySet[SurveyResponse]) -> dict[str, in
         total=Count("pk"),
         pending=Count("pk", filter=Q(status=SurveyStatus.PENDING)),
         answered=Count("pk", filter=Q(status=SurveyStatus.ANSWERED)),
+        returned=Count("pk", filter=Q(status=SurveyStatus.RETURNED)),
         applied=Count("pk", filter=Q(status=SurveyStatus.APPLIED)),
     )
+
+
+#: Statuses that still wait for the division: not handed in, or sent back to be fixed.
+WAITING_STATUSES = (SurveyStatus.PENDING, SurveyStatus.RETURNED)
+
+
+def survey_non_responders(*, user, campaign: SurveyCampaign) -> QuerySet[SurveyResponse]:
+    """Divisions that have not (validly) answered yet: 未回答 and 差戻し, in organisation order."""
+    return survey_responses_for(user=user, campaign=campaign).filter(status__in=WAITING_STATUSES)
 
 
 def survey_cost_years(campaign: SurveyCampaign) -> list[int]:
@@ -272,3 +285,105 @@ def _require_visible(user, response: SurveyResponse) -> None:
     """Another division's response is refused as if it did not exist (system owners, SPEC §1)."""
     if not SurveyResponse.objects.restrict(user, perms.VIEW).filter(pk=response.pk).exists():
         raise PermissionDeniedError(_("この調査票を扱う権限がありません。"))
+
+
+# --------------------------------------------------------------------------------------------------------
+# 差戻し and reminders
+# --------------------------------------------------------------------------------------------------------
+
+#: Reminders start this many days before the due date and stop this many days after it.
+REMIND_DAYS_BEFORE = 7
+REMIND_DAYS_AFTER = 30
+#: A division is reminded at most once in this many days.
+REMIND_INTERVAL_DAYS = 3
+
+KIND_RETURNED = "ledger.survey_returned"
+KIND_REMINDER = "ledger.survey_reminder"
+
+
+def survey_division_owners(*, division, on: datetime.date | None = None):
+    """The system owners of ``division`` this fiscal year: whom a survey message is for."""
+    from saiteki.accounts.models import Assignment
+
+    on = on or timezone.localdate()
+    return (
+        Assignment.objects.filter(
+            division=division, role=Role.OWNER, fiscal_year=fiscal_year_of(on), user__is_active=True
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def survey_response_return(*, user, response: SurveyResponse, comment: str) -> SurveyResponse:
+    """Send a handed-in workbook back to its division with what to fix (差戻し; admins only).
+
+    The division sees the comment on its survey page and in its inbox, fixes the workbook and hands it
+    in again; the earlier comment stays in the change log.
+    """
+    if not perms.role_allows(user, perms.IMPORT, SurveyCampaign):
+        raise PermissionDeniedError(_("調査票を差し戻す権限があるのは情報政策課のみです。"))
+    _require_visible(user, response)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed(
+            _("差戻しの理由を入力してください。"),
+            fields={"comment": [gettext("差戻しの理由を入力してください。")]},
+        )
+    if response.status != SurveyStatus.ANSWERED:
+        raise ValidationFailed(_("差し戻せるのは「回答済」の調査票です。"))
+    with transaction.atomic(), change_context(user=user, reason=gettext("調査票の差戻し")):
+        response.status = SurveyStatus.RETURNED
+        response.return_comment = comment[:4000]
+        response.returned_by = user
+        response.returned_at = timezone.now()
+        response.save()
+        recipients = {*survey_division_owners(division=response.division), response.uploaded_by_id}
+        notify(
+            recipients,
+            KIND_RETURNED,
+            response,
+            gettext("調査票「%(title)s」が差し戻されました（%(division)s）: %(comment)s")
+            % {"title": response.campaign.title, "division": response.division.name, "comment": comment},
+        )
+    return response
+
+
+def survey_reminders_send(*, today: datetime.date | None = None) -> int:
+    """Remind the divisions that have not answered (or were sent back) as the due date nears or passes.
+
+    Run daily by the scheduler. A division is reminded from :data:`REMIND_DAYS_BEFORE` days before the
+    due date until :data:`REMIND_DAYS_AFTER` days after it, at most every :data:`REMIND_INTERVAL_DAYS`
+    days (``reminded_at``), so a daily job does not flood anyone. Returns how many divisions were told.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    recent = now - datetime.timedelta(days=REMIND_INTERVAL_DAYS) + datetime.timedelta(hours=1)
+    due = SurveyResponse.objects.filter(
+        status__in=WAITING_STATUSES,
+        campaign__due_date__isnull=False,
+        campaign__due_date__gte=today - datetime.timedelta(days=REMIND_DAYS_AFTER),
+        campaign__due_date__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE),
+    ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=recent))
+    told = 0
+    for response in due.select_related("campaign", "division"):
+        owners = list(survey_division_owners(division=response.division, on=today))
+        if not owners:
+            continue
+        campaign = response.campaign
+        days = (campaign.due_date - today).days
+        if days >= 0:
+            when = gettext("回答期限まであと%(days)s日です") % {"days": days}
+        else:
+            when = gettext("回答期限を%(days)s日過ぎています") % {"days": -days}
+        with transaction.atomic():
+            notify(
+                owners,
+                KIND_REMINDER,
+                response,
+                gettext("調査票「%(title)s」の回答をお願いします（%(when)s。期限: %(due)s）。")
+                % {"title": campaign.title, "when": when, "due": format_date(campaign.due_date)},
+            )
+            SurveyResponse.objects.filter(pk=response.pk).update(reminded_at=now)
+        told += 1
+    return told

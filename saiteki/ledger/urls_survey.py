@@ -15,6 +15,16 @@ urlpatterns: list = [
         name="survey_response_download",
     ),
     path(
+        "surveys/<int:pk>/non-responders/",
+        views.SurveyNonRespondersExportView.as_view(),
+        name="survey_non_responders_export",
+    ),
+    path(
+        "surveys/responses/<int:pk>/return/",
+        views.SurveyResponseReturnView.as_view(),
+        name="survey_response_return",
+    ),
+    path(
         "surveys/responses/<int:pk>/apply/",
         views.SurveyResponseApplyView.as_view(),
         name="survey_response_apply",

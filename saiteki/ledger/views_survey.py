@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from saiteki.accounts.forms import FiscalYearField
 from saiteki.core import permissions as perms
-from saiteki.core.errors import ApplicationError, ConflictError
-from saiteki.core.exporting import xlsx_response, zip_response
+from saiteki.core.display import date_text, fy_text
+from saiteki.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from saiteki.core.exporting import SheetColumn, write_sheet_xlsx, xlsx_response, zip_response
 from saiteki.core.forms import WarekiDateField
 from saiteki.core.importing import ImportPreview, ImportRowErrors
 from saiteki.core.importing.forms import ImportUploadForm
@@ -57,9 +59,10 @@ class SurveyListView(View):
         _require_survey_view(request.user)
         can_add = perms.can(request.user, perms.ADD, SurveyCampaign)
         if form is None and can_add:
-            fy = request.fiscal_year
+            # 和暦 defaults, as officers write them on the paper survey (「令和8年度」).
+            fy = fy_text(request.fiscal_year, style="wareki")
             form = SurveyCampaignForm(
-                initial={"fiscal_year": str(fy), "title": _("%(fy)s 情報システム台帳調査") % {"fy": fy}}
+                initial={"fiscal_year": fy, "title": _("%(fy)s 情報システム台帳調査") % {"fy": fy}}
             )
         return render(
             request,
@@ -102,7 +105,10 @@ class SurveyDetailView(View):
         campaign = get_object_or_404(SurveyCampaign.objects.restrict(request.user, perms.VIEW), pk=pk)
         responses = surveys.survey_responses_for(user=request.user, campaign=campaign)
         status = request.GET.get("status", "")
-        rows = responses.filter(status=status) if status in SurveyStatus.values else responses
+        if status == "waiting":
+            rows = responses.filter(status__in=surveys.WAITING_STATUSES)
+        else:
+            rows = responses.filter(status=status) if status in SurveyStatus.values else responses
         return render(
             request,
             self.template_name,
@@ -116,8 +122,77 @@ class SurveyDetailView(View):
                 "cost_years": surveys.survey_cost_years(campaign),
                 "can_export": perms.role_allows(request.user, perms.EXPORT, SurveyResponse),
                 "is_admin": perms.role_allows(request.user, perms.IMPORT, SurveyCampaign),
+                "waiting": "waiting",
             },
         )
+
+
+class SurveyNonRespondersExportView(View):
+    """The divisions still to answer (未回答・差戻し) as xlsx, for chasing them by phone or mail."""
+
+    def get(self, request, pk: int):
+        _require_survey_view(request.user)
+        if not perms.role_allows(request.user, perms.EXPORT, SurveyResponse):
+            raise PermissionDenied(_("エクスポートする権限がありません。"))
+        campaign = get_object_or_404(SurveyCampaign.objects.restrict(request.user, perms.VIEW), pk=pk)
+        rows = list(surveys.survey_non_responders(user=request.user, campaign=campaign))
+        columns = [
+            SheetColumn(str(_("部局"))),
+            SheetColumn(str(_("所属"))),
+            SheetColumn(str(_("システム数")), kind="number"),
+            SheetColumn(str(_("状況"))),
+            SheetColumn(str(_("差戻しの理由")), width=50),
+            SheetColumn(str(_("督促日時")), kind="datetime"),
+        ]
+        data = write_sheet_xlsx(
+            name=str(_("未回答の所属")),
+            columns=columns,
+            rows=(
+                [
+                    r.division.parent.name if r.division.parent_id else "",
+                    r.division.name,
+                    r.n_systems,
+                    r.get_status_display(),
+                    r.return_comment if r.status == SurveyStatus.RETURNED else "",
+                    timezone.localtime(r.reminded_at).replace(tzinfo=None) if r.reminded_at else None,
+                ]
+                for r in rows
+            ),
+            title=f"{campaign.title} {_('未回答の所属')}",
+            subtitle=_("回答期限: %(due)s") % {"due": date_text(campaign.due_date) or _("なし")},
+            date_style=getattr(request, "date_style", "wareki"),
+        )
+        return xlsx_response(
+            request,
+            data=data,
+            filename=f"{campaign.title}_{_('未回答の所属')}.xlsx",
+            what="ledger.survey_non_responders",
+            count=len(rows),
+            obj=campaign,
+        )
+
+
+class SurveyResponseReturnView(View):
+    """差戻し: an admin sends a handed-in workbook back to its division with a comment."""
+
+    def post(self, request, pk: int):
+        _require_survey_view(request.user)
+        response = _response(request, pk)
+        try:
+            surveys.survey_response_return(
+                user=request.user, response=response, comment=request.POST.get("comment", "")
+            )
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        except ApplicationError as exc:
+            return SurveyResponseView().get(
+                request, pk, error=str(exc.message), comment=request.POST.get("comment", ""), status=400
+            )
+        messages.success(
+            request,
+            _("調査票を差し戻しました。%(division)sに通知しました。") % {"division": response.division.name},
+        )
+        return redirect("ledger:survey_response", pk=pk)
 
 
 def _response(request, pk: int) -> SurveyResponse:
@@ -172,7 +247,7 @@ class SurveyResponseView(View):
 
     template_name = "ledger/survey_response.html"
 
-    def get(self, request, pk: int, form=None, preview=None, error="", status=200):
+    def get(self, request, pk: int, form=None, preview=None, error="", comment="", status=200):
         _require_survey_view(request.user)
         response = _response(request, pk)
         can_upload = (
@@ -202,6 +277,9 @@ class SurveyResponseView(View):
             and not preview.has_errors,
             "can_export": perms.role_allows(request.user, perms.EXPORT, SurveyResponse),
             "apply_url": reverse("ledger:survey_response_apply", args=[response.pk]),
+            "can_return": is_admin and response.status == SurveyStatus.ANSWERED,
+            "return_url": reverse("ledger:survey_response_return", args=[response.pk]),
+            "comment": comment,
         }
         context.update(preview_page(request, preview))
         return render(request, self.template_name, context, status=status)
