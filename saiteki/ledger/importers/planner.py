@@ -267,7 +267,9 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
             seen[key] = row
             keys.append((row, values, key))
         numbers = [k for _r, _v, k in keys if k]
-        qs = System.objects.filter(number__in=numbers)
+        # Only the columns the file can change (and what the checks read): loading every field of
+        # 100,000 systems costs more than planning them. The apply reloads changed rows in full.
+        qs = System.objects.filter(number__in=numbers).only(*self._needed_fields(sheet))
         if self.lock:
             qs = qs.select_for_update()
         existing = {s.number: s for s in qs}
@@ -322,9 +324,30 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
                     s._import_m2m = {}  # type: ignore[attr-defined]
                 s._import_m2m[attr] = current.get(s.pk, set())  # type: ignore[attr-defined]
 
+    def _needed_fields(self, sheet: BoundSheet) -> list[str]:
+        fields = {"number", "name", "owning_division", "my_number", "personal_info", "version"}
+        for key in sheet.columns:
+            f = FIELD_BY_KEY[key]
+            if f.kind == "segments":
+                fields.update(SEGMENT_ATTRS.values())
+            elif f.kind != "m2m":
+                fields.add(key)
+        return sorted(fields)
+
     def _complete_before(self, actions: list[SystemAction]) -> None:
-        """The history's before-snapshot of each changed system gets every relation, loaded in bulk."""
-        updates = [a for a in actions if not a.creating and a.before is not None]
+        """Each changed system in full, its history before-snapshot with every relation, loaded in bulk
+        (the plan read only the file's columns)."""
+        updates = [a for a in actions if not a.creating and a.values is not None]
+        updates = [a for a in updates if a.before is not None]
+        full = System.objects.select_for_update().in_bulk([a.system.pk for a in updates])
+        for a in updates:
+            partial, system = a.system, full[a.system.pk]
+            a.before = serialize(system, include_m2m=False)
+            for attr, value in a.values.items():
+                setattr(system, attr, value)
+            if hasattr(partial, "_import_m2m"):
+                system._import_m2m = partial._import_m2m  # type: ignore[attr-defined]
+            a.system = system
         for attr in M2M_MODELS:
             missing = [a.system for a in updates if attr not in getattr(a.system, "_import_m2m", {})]
             self._load_m2m(missing, [attr])
@@ -427,6 +450,9 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
                     continue
                 new[key] = ""
                 continue
+            if type(raw) is str and (f.max_length is None or len(raw) <= f.max_length):
+                new[key] = raw.strip()  # the common case, without the general parser's conversions
+                continue
             try:
                 new[key] = clean_text(raw, max_length=f.max_length)
             except ParseError as exc:
@@ -491,7 +517,7 @@ class SystemImporter(CostPlanning, BulkWriter, Importer):
         # shows every problem the apply would hit.
         before = None
         if self.lock and not creating and (values_to_set or m2m_to_set):
-            before = serialize(instance, include_m2m=False)  # relations: :meth:`_complete_before`
+            before = {}  # filled from the full row with every relation: :meth:`_complete_before`
         for attr, value in values_to_set.items():
             setattr(instance, attr, value)
         if instance.my_number and not instance.personal_info:
