@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -41,8 +43,9 @@ class TokenCreateView(APIView):
         auth=[],
     )
     def post(self, request):
-        username = str(request.data.get("username", ""))
-        password = str(request.data.get("password", ""))
+        data = request.data if isinstance(request.data, Mapping) else {}  # a JSON list or string: refused
+        username = str(data.get("username", "") or "")
+        password = str(data.get("password", "") or "")
         if not username or not password:
             raise ApplicationError(_("ユーザー名とパスワードを入力してください。"), code="invalid")
         user = authenticate(request=request._request, username=username, password=password)

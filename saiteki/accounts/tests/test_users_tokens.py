@@ -220,3 +220,9 @@ def test_auditor_reads_users_and_assignments_read_only(client, role_users):
 
 def test_make_user_helper_still_works():
     assert make_user("t-extra", None).check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("body", [[], ["x"], "text", {"username": ["a"], "password": None}])
+def test_token_endpoint_answers_malformed_bodies_with_the_error_body(api_client, body):
+    r = api_client.post("/api/v1/auth/token/", body, format="json")
+    assert r.status_code == 400 and "error" in r.json()
