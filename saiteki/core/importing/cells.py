@@ -12,10 +12,11 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, models
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -269,3 +270,27 @@ def display_fiscal_year(value: int | None) -> str:
 
 def display_yen(value: int | None) -> str:
     return format_yen(value) if value is not None else gettext("（空欄）")
+
+
+def int_range(mf: models.Field) -> tuple[int | None, int | None]:
+    """The column's range: its validators, then what the database column can hold."""
+    low, high = connection.ops.integer_field_range(mf.get_internal_type())
+    for v in mf.validators:
+        limit = getattr(v, "limit_value", None)
+        if isinstance(limit, int):
+            if v.code == "min_value":
+                low = limit if low is None else max(low, limit)
+            elif v.code == "max_value":
+                high = limit if high is None else min(high, limit)
+    return low, high
+
+
+def clean_decimal(raw, mf: models.Field) -> Decimal:
+    text = unicodedata.normalize("NFKC", as_text(raw)).replace(",", "").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise ParseError(format_lazy(_("「{value}」を数値として読み取れません。"), value=shown(raw))) from exc
+    if not value.is_finite():
+        raise ParseError(format_lazy(_("「{value}」を数値として読み取れません。"), value=shown(raw)))
+    return value

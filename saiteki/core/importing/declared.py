@@ -26,29 +26,25 @@ apply in seconds, write in bulk (:mod:`saiteki.ledger.importers`).
 
 from __future__ import annotations
 
-import io
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing.cells import (
     ChoiceMap,
-    as_text,
     clean_amount,
     clean_bool,
     clean_choice,
     clean_date,
+    clean_decimal,
     clean_fiscal_year,
     clean_int,
     clean_key,
@@ -56,11 +52,12 @@ from saiteki.core.importing.cells import (
     display_fiscal_year,
     display_value,
     display_yen,
+    int_range,
     is_blank,
     normalize_header,
-    shown,
     split_names,
 )
+from saiteki.core.importing.declared_workbook import DeclaredWorkbook
 from saiteki.core.importing.importer import Importer
 from saiteki.core.importing.preview import (
     BlankPolicy,
@@ -103,7 +100,7 @@ class _Row:
     m2m: dict[str, set[int]] = field(default_factory=dict)
 
 
-class ModelImporter(Importer):
+class ModelImporter(DeclaredWorkbook, Importer):
     """A one-sheet importer for one model, declared by :attr:`key` and :attr:`fields`."""
 
     key: ClassVar[tuple[str, ...]] = ("name",)
@@ -420,12 +417,12 @@ class ModelImporter(Importer):
         if kind == "fy":
             return clean_fiscal_year(raw)
         if kind == "amount":
-            return clean_amount(raw, unit=self.unit, maximum=_int_range(mf)[1])
+            return clean_amount(raw, unit=self.unit, maximum=int_range(mf)[1])
         if kind == "int":
-            low, high = _int_range(mf)
+            low, high = int_range(mf)
             return clean_int(raw, minimum=low, maximum=high)
         if kind == "decimal":
-            return _clean_decimal(raw, mf)
+            return clean_decimal(raw, mf)
         if kind == "fk":
             current = getattr(instance, mf.attname, None) if instance is not None else None
             return self._resolve(f, clean_text(raw), {current} if current else set())
@@ -500,93 +497,3 @@ class ModelImporter(Importer):
                 getattr(action.obj, name).set(sorted(ids))
             if i % 200 == 0:
                 self.progress(50 + int(i * 49 / total), gettext("%(n)s件を反映しました") % {"n": f"{i:,}"})
-
-    # -- template ---------------------------------------------------------------------------------------
-
-    @classmethod
-    def export_value(cls, f: Field, obj) -> Any:
-        if f.export is not None:
-            return f.export(obj)
-        kind = cls.kind_of(f)
-        value = getattr(obj, f.name)
-        if kind == "choice":
-            return getattr(obj, f"get_{f.name}_display")() if value not in (None, "") else None
-        if kind == "bool":
-            return "○" if value else "×"
-        if kind == "fy":
-            return fiscal_year_label(value) if value else None
-        if kind == "fk":
-            return str(getattr(value, f.lookup)) if value is not None else None
-        if kind == "m2m":
-            return "、".join(sorted(str(getattr(o, f.lookup)) for o in value.all()))
-        if isinstance(value, Decimal):
-            return float(value)
-        return value
-
-    @classmethod
-    def template_queryset(cls, user):
-        return cls.model.objects.restrict(user, perms.VIEW)  # type: ignore[attr-defined]
-
-    @classmethod
-    def template(cls, *, user, query=None, fiscal_year: int | None = None, request=None) -> bytes:
-        from openpyxl import Workbook
-
-        from saiteki.core.excel import xlsx_cell, xlsx_header_row
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(str(cls.model._meta.verbose_name))
-        ws.freeze_panes = "A2"
-        xlsx_header_row(ws, [(str(cls.label_of(f)), f.width, False) for f in cls.fields])
-        m2m = [f.name for f in cls.fields if cls.kind_of(f) == "m2m"]
-        fks = [f.name for f in cls.fields if cls.kind_of(f) == "fk"]
-        qs = cls.template_queryset(user).select_related(*fks).prefetch_related(*m2m)
-        for obj in qs.order_by(*cls.key):
-            ws.append([xlsx_cell(ws, cls.export_value(f, obj)) for f in cls.fields])
-        help_ws = wb.create_sheet(gettext("記入方法"))
-        help_ws.column_dimensions["A"].width = 110
-        for line in cls.instructions():
-            help_ws.append([xlsx_cell(help_ws, line)])
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-
-    @classmethod
-    def instructions(cls) -> list[str]:
-        keys = "・".join(str(cls.label_of(next(f for f in cls.fields if f.name == k))) for k in cls.key)
-        return [
-            gettext("■ 記入方法"),
-            gettext(
-                "・1行が1件です。「%(key)s」で登録済みのデータと照合し、既存は更新、新しいものは新規登録します。"
-            )
-            % {"key": keys},
-            gettext("・列見出し（1行目）は変更しないでください。"),
-            gettext("・○/×の列は「○」「×」（「はい」「いいえ」「1」「0」も可）で入力してください。"),
-            gettext("・日付・年度は和暦でも西暦でも入力できます。複数の名称は「、」で区切ります。"),
-            gettext(
-                "・取り込む前に、画面で変更内容（変更前→変更後）を確認できます。誤りがある場合は何も反映されません。"
-            ),
-        ]
-
-
-def _int_range(mf: models.Field) -> tuple[int | None, int | None]:
-    """The column's range: its validators, then what the database column can hold."""
-    low, high = connection.ops.integer_field_range(mf.get_internal_type())
-    for v in mf.validators:
-        limit = getattr(v, "limit_value", None)
-        if isinstance(limit, int):
-            if v.code == "min_value":
-                low = limit if low is None else max(low, limit)
-            elif v.code == "max_value":
-                high = limit if high is None else min(high, limit)
-    return low, high
-
-
-def _clean_decimal(raw, mf: models.Field) -> Decimal:
-    text = unicodedata.normalize("NFKC", as_text(raw)).replace(",", "").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ParseError(format_lazy(_("「{value}」を数値として読み取れません。"), value=shown(raw))) from exc
-    if not value.is_finite():
-        raise ParseError(format_lazy(_("「{value}」を数値として読み取れません。"), value=shown(raw)))
-    return value
