@@ -11,6 +11,7 @@ import datetime
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
 
@@ -256,8 +257,19 @@ def renewal_forecast(
     systems = base.exclude(status=LifecycleStatus.RETIRED)
     if bureau_id:
         systems = systems.filter(owning_division__parent_id=bureau_id)
-    systems = list(systems.select_related("owning_division__parent").order_by("number"))
-    ids = [s.pk for s in systems]
+    systems_qs = systems.values("pk")
+    systems = [
+        SimpleNamespace(**row)
+        for row in systems.order_by("number").values(
+            "pk",
+            "number",
+            "name",
+            "hosting_form",
+            "planned_renewal_fy",
+            division=F("owning_division__name"),
+            bureau=F("owning_division__parent__name"),
+        )
+    ]
     triggers: dict[int, tuple[datetime.date, str, str]] = {}
 
     def offer(sid, due, trigger, reason):
@@ -265,23 +277,33 @@ def renewal_forecast(
         if old is None or due < old[0]:
             triggers[sid] = (due, trigger, reason)
 
+    # Plain values, earliest first, first row per system wins: no model instances for thousands of rows.
     eol_rows = (
-        ComponentLifecycle.objects.filter(component__system_id__in=ids, known=True, eff_eol__lte=horizon)
-        .select_related("cycle__product", "component")
+        ComponentLifecycle.objects.filter(component__system__in=systems_qs, known=True, eff_eol__lte=horizon)
         .order_by("eff_eol")
-    )
-    for lc in eol_rows:
-        offer(
-            lc.component.system_id,
-            lc.eff_eol,
-            RenewalTrigger.EOL,
-            str(lc.cycle) if lc.cycle else str(lc.component),
+        .values_list(
+            "component__system_id", "eff_eol", "cycle__label", "cycle__product__title", "component__product"
         )
-    for sid, name, end in Server.objects.filter(
-        systems__in=ids, maintenance_end__isnull=False, maintenance_end__lte=horizon
-    ).values_list("systems", "name", "maintenance_end"):
+    )
+    for sid, eol, label, title, product in eol_rows.iterator(chunk_size=5000):
+        if sid in triggers:
+            continue
+        reason = (
+            (
+                label
+                if label and title and label.split()[0].lower() in title.lower().split()
+                else f"{title} {label}"
+            )
+            if label
+            else product
+        )
+        offer(sid, eol, RenewalTrigger.EOL, reason)
+    hardware = Server.objects.filter(
+        systems__in=systems_qs, maintenance_end__isnull=False, maintenance_end__lte=horizon
+    ).values_list("systems", "name", "maintenance_end")
+    for sid, name, end in hardware.iterator(chunk_size=5000):
         offer(sid, end, RenewalTrigger.MAINTENANCE, name)
-    costs = last_build_costs(ids)
+    costs = last_build_costs(systems_qs)
     by_form: dict[str, list[int]] = defaultdict(list)
     for s in systems:
         if s.pk in costs:
@@ -299,14 +321,13 @@ def renewal_forecast(
             cost_fy, amount, basis = None, int(statistics.median(by_form[s.hosting_form])), "peers"
         else:
             cost_fy, amount, basis = None, 0, "none"
-        division = s.owning_division
         out.append(
             RenewalRow(
                 system_id=s.pk,
                 number=s.number,
                 name=s.name,
-                bureau=str(division.parent) if division.parent_id else str(division),
-                division=str(division),
+                bureau=s.bureau or s.division,
+                division=s.division,
                 fiscal_year=fy,
                 due=None if due == ENDED else due,
                 trigger=trigger,
