@@ -40,7 +40,14 @@ def main() -> int:
     figures.append(Figure("setup: migrate + demo data", round(time.perf_counter() - start, 2), "s"))
 
     suites = {"pages": "bench.pages"}
-    for extra in ("bench.ledger", "bench.optimizer_bench", "bench.export_bench", "bench.import_bench", "bench.knowledge_bench"):
+    for extra in (
+        "bench.ledger",
+        "bench.optimizer_bench",
+        "bench.export_bench",
+        "bench.import_bench",
+        "bench.lifecycle_bench",
+        "bench.knowledge_bench",
+    ):
         try:
             __import__(extra)
             suites[extra.split(".")[-1]] = extra
