@@ -149,6 +149,7 @@ class Registry:
     search_sources: dict[str, SearchSource] = field(default_factory=dict)
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     model_views: dict[tuple[str, str], list[tuple[str, str, Any, dict]]] = field(default_factory=dict)
+    guards: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
 
     def _put(self, table: dict, key: str, value: Any, what: str) -> None:
         existing = table.get(key)
@@ -181,6 +182,26 @@ class Registry:
 
     def sorted_demo_loaders(self) -> list[tuple[int, str, Callable]]:
         return sorted(self.demo_loaders, key=lambda x: x[0])
+
+    def register_guard(self, point: str, fn: Callable[..., None]) -> None:
+        """Add a check to a named write point that another app's services call (:func:`run_guards`).
+
+        This is how one capability constrains another's writes without either importing the other's
+        internals: the ledger's services call ``run_guards("ledger.budget_amount", ...)`` before
+        recording a 予算額, and the review gates register a guard there that raises an
+        ``ApplicationError`` when no approved 予算要求前審査 exists.
+        """
+        guards = self.guards.setdefault(point, [])
+        if not any(_qualname(g) == _qualname(fn) for g in guards):
+            guards.append(fn)
+
+
+def run_guards(point: str, **context: Any) -> None:
+    """Run every guard registered for ``point``; a guard refuses by raising an ``ApplicationError``
+    with a Japanese message. Services call this inside their transaction, before writing, so a refusal
+    changes nothing. Keyword arguments are the point's documented context (user, object, values)."""
+    for guard in registry.guards.get(point, []):
+        guard(**context)
 
 
 def _qualname(obj: Any) -> str:
