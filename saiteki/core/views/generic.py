@@ -118,10 +118,14 @@ class ObjectListView(View):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        model = cls.__dict__.get("model") or getattr(cls, "model", None)
+        # Only views that declare their own list (a subclass tweaking a page is the same export).
+        model = cls.__dict__.get("model")
         if model is None or cls.export_name is None or not hasattr(cls, "table"):
             return
         name = cls.export_name or f"{model._meta.app_label}.{model._meta.model_name}"
+        taken = reg.registry.exporters.get(name)
+        if taken is not None and taken.view_class.__qualname__ != cls.__qualname__ and not cls.export_name:
+            name = f"{model._meta.app_label}.{cls.__name__}"  # a second list of the same model
         reg.registry.register_exporter(name, ListExporter(name=name, view_class=cls))
 
     def export_scope(self, request, filterset) -> list[str]:
