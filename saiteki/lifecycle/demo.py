@@ -81,6 +81,8 @@ def load_lifecycle() -> str:
             Component.objects.create(system=system, product=product, edition=edition, product_version=version)
             added += 1
     result = services.components_match()
+    if admin is None:
+        return f"ソフトウェア {added}件追加・照合 {result['components']}件"
     today = datetime.date.today()
     fy = fiscal_year_of(today)
     with change_context(user=admin, reason="デモデータ投入"):
