@@ -190,7 +190,16 @@ SPECTACULAR_SETTINGS = {
         "HostingFormEnum": "saiteki.ledger.choices.HostingForm",
         "NetworkSegmentEnum": "saiteki.ledger.choices.NetworkSegment",
         "ClassificationLevelEnum": "saiteki.ledger.choices.ClassificationLevel",
+        # Not "BlankEnum": that is drf-spectacular's own name for the "" of blank choice fields.
+        "ImportBlankPolicyEnum": "saiteki.core.importing.preview.BlankPolicy",
     },
+    # Every operation documents the shared error body for 400/401/403/404 (and 409 on writes); a
+    # create links to the new object's detail operations.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "saiteki.core.api.schema.document_error_responses",
+        "saiteki.core.api.schema.link_created_objects",
+    ],
 }
 
 TASKS = {

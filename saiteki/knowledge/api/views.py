@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -142,6 +143,8 @@ class StatsView(APIView):
             fy = int(request.query_params.get("fiscal_year") or fiscal_year_of(datetime.date.today()))
         except ValueError:
             fy = fiscal_year_of(datetime.date.today())
+        if not 1989 <= fy <= 2100:  # beyond the calendar's range (found by the API fuzz test: a 500)
+            raise ValidationError({"fiscal_year": [_("年度は1989年度から2100年度の間で指定してください。")]})
         s = selectors.knowledge_stats(user=request.user, fiscal_year=fy)
         return Response(
             {
