@@ -4,6 +4,7 @@
 - ``matrix``: ``assert_matrix`` — a declarative role × request permission matrix with a readable diff;
 - ``queries``: ``assert_queries_flat`` (a page's query count does not grow with its rows) and
   ``query_baseline`` (a per-app ``query_counts.json`` ceiling, NetBox-style);
+- ``axe``: axe-core accessibility checks in Playwright (``run_axe``, ``describe``, ``session_cookie``);
 - ``factories``: factory-boy factories for organisations, users and the ledger and planner objects
   that several apps' tests build (imported explicitly: ``from saiteki.core.testing.factories import …``).
 

@@ -17,17 +17,15 @@ each one with the page, the role, the rule, its help URL and the offending eleme
 from __future__ import annotations
 
 import datetime
-import pathlib
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from saiteki.core.context import change_context
 from saiteki.core.fiscal import fiscal_year_of
 from saiteki.core.testing import ROLES, make_org_tree, make_role_users
+from saiteki.core.testing.axe import BLOCKING, describe, run_axe, session_cookie
 from saiteki.core.testing.factories import (
     ContractFactory,
     CostFactory,
@@ -40,9 +38,6 @@ from saiteki.core.testing.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = pathlib.Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-BLOCKING = {"serious", "critical"}
 FY = fiscal_year_of(datetime.date.today())
 
 
@@ -131,44 +126,6 @@ def build_ledger(orgs, admin) -> dict[str, str]:
         "organisations": reverse("accounts:organization_list"),
         "users": reverse("accounts:user_list"),
         "audit log": reverse("core:audit_log"),
-    }
-
-
-def run_axe(page) -> list[dict]:
-    """Inject axe-core into the loaded page and return its WCAG A/AA violations."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
-            .then(r => r.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
-                                          html: n.html.slice(0, 200)}))})))""",
-        WCAG_TAGS,
-    )
-
-
-def describe(found: list[tuple[str, str, str, dict]]) -> str:
-    """One readable block per violation: where, which rule, why, and which elements."""
-    lines = [f"{len(found)} serious/critical accessibility violations:"]
-    for role, name, url, v in found:
-        lines.append(f"\n[{v['impact']}] {v['id']} — {v['help']}\n  page: {name} ({url}) as {role}")
-        lines.append(f"  rule: {v['helpUrl']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"  - {node['target']}\n      {node['html']}")
-            lines.extend(f"      {s}" for s in (node["summary"] or "").splitlines()[:3])
-        if len(v["nodes"]) > 5:
-            lines.append(f"  … and {len(v['nodes']) - 5} more elements")
-    return "\n".join(lines)
-
-
-def session_cookie(user, live_server) -> dict:
-    """A real login session for ``user`` (force_login skips axes' lockout, not the session)."""
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
     }
 
 
