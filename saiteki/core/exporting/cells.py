@@ -8,6 +8,7 @@ Large list exports do not use these: they go through :mod:`saiteki.core.exportin
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,7 +39,7 @@ def cell_value(value):
     return str(value)
 
 
-def xlsx_cell(ws, value, *, number_format: str | None = None, fill=None) -> WriteOnlyCell:
+def xlsx_cell(ws, value, *, number_format: str | None = None, fill=None) -> Any:
     """A write-only cell that neutralises spreadsheet formula injection (CWE-1236).
 
     Text starting with ``=``, ``+``, ``-`` or ``@`` is stored as a string cell with ``quotePrefix``:

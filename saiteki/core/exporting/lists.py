@@ -161,7 +161,7 @@ class ListExporter:
     """
 
     name: str
-    view_class: type
+    view_class: Any  # an ObjectListView subclass (core.views imports this module)
 
     @property
     def model(self) -> type[models.Model]:

@@ -27,7 +27,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -196,10 +196,11 @@ def _lookup(model: type[models.Model], parts: list[str], *, display: bool) -> tu
         if f.is_relation:
             if last:
                 return None  # the related object's str() needs the object
-            model = f.related_model
+            model = cast(type[models.Model], f.related_model)
             continue
         if not last:
             return None
-        labels = {k: str(v) for k, v in f.flatchoices} if display and f.choices else None
+        field = cast(models.Field, f)
+        labels = {k: str(v) for k, v in field.flatchoices} if display and field.choices else None
         return "__".join(names), labels
     return None

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import xlsxwriter
 from django.utils import timezone
+from xlsxwriter.worksheet import Worksheet
 
 from saiteki.core.exporting.cells import FORMULA_PREFIXES
 from saiteki.core.fiscal import fiscal_year_label
@@ -151,6 +152,8 @@ class ExcelWorkbook:
 
 class ExcelSheet:
     """A sheet of an :class:`ExcelWorkbook`: title lines, the header row, then data rows in order."""
+
+    ws: Worksheet
 
     def __init__(
         self,
