@@ -141,8 +141,10 @@ def _export(client, tag_pk: int) -> list[Figure]:
         assert response.status_code == 200
     from openpyxl import load_workbook
 
+    from saiteki.core.exporting.lists import LIST_HEADER_ROW
+
     ws = load_workbook(io.BytesIO(response.content), read_only=True).active
-    rows = sum(1 for _ in ws.iter_rows(min_row=2, values_only=True))
+    rows = sum(1 for _ in ws.iter_rows(min_row=LIST_HEADER_ROW + 1, values_only=True))
     return [
         Figure(
             f"xlsx export of the ledger list, {rows:,} rows (median of 3)",
