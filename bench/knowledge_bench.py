@@ -58,7 +58,19 @@ def ensure_corpus(n: int) -> tuple[int, float, bool]:
     start = time.perf_counter()
     rng = random.Random(20261129)
     sentences = _sentences()
-    cache = {s: (t.normalize(s), t.tokens_text(t.tokens(s)), t.grams(t.normalize(s))) for s in sentences}
+
+    def parts(text: str) -> dict:
+        norm = t.normalize(text)
+        words = t.tokens(text)
+        return {
+            "norm": norm,
+            "tokens": t.tokens_text(words),
+            "grams": t.grams(norm),
+            "seq": t.bigram_stream(norm),
+            "heads": t.heads_text(words),
+        }
+
+    cache = {s: parts(s) for s in sentences}
     try:
         from saiteki.ledger.demo_names import SYSTEMS_BY_BUREAU
 
@@ -74,7 +86,7 @@ def ensure_corpus(n: int) -> tuple[int, float, bool]:
         "年間スケジュール",
         "契約の注意点",
     ]
-    title_cache: dict[str, tuple[str, str, set[str]]] = {}
+    title_cache: dict[str, dict] = {}
     divisions = list(Organization.objects.filter(kind="division").values_list("pk", flat=True))
     kinds = ["faq", "procedure", "guideline", "decision", "lesson", "business_flow"]
     pg = connection.vendor == "postgresql"
@@ -108,23 +120,26 @@ def ensure_corpus(n: int) -> tuple[int, float, bool]:
             rows = []
             for article, (title, picked) in zip(created, bodies, strict=True):
                 if title not in title_cache:
-                    title_cache[title] = (
-                        t.normalize(title),
-                        t.tokens_text(t.tokens(title)),
-                        t.grams(t.normalize(title)),
-                    )
-                norm_title, title_tokens, title_grams = title_cache[title]
-                grams = set(title_grams)
-                for s in picked:
-                    grams |= cache[s][2]
+                    title_cache[title] = parts(title)
+                tp = title_cache[title]
+                grams = set(tp["grams"])
+                for p in picked:
+                    grams |= cache[p]["grams"]
                 rows.append(
                     ArticleSearch(
                         article_id=article.pk,
-                        title=norm_title,
-                        text="\n".join([norm_title, *(cache[s][0] for s in picked)]),
-                        title_tokens=title_tokens,
-                        tokens=title_tokens + "".join(cache[s][1] for s in picked),
+                        title=tp["norm"],
+                        text="\n".join([tp["norm"], *(cache[p]["norm"] for p in picked)]),
+                        title_tokens=tp["tokens"],
+                        tokens=tp["tokens"] + "".join(cache[p]["tokens"] for p in picked),
                         grams=" ".join(sorted(grams)),
+                        bigram_seq=f" {t.RUN_BREAK} ".join(
+                            x for x in [tp["seq"], *(cache[p]["seq"] for p in picked)] if x
+                        ),
+                        title_grams=" ".join(sorted(tp["grams"])),
+                        title_seq=tp["seq"],
+                        title_heads=tp["heads"],
+                        heads=" ".join(x for x in [tp["heads"], *(cache[p]["heads"] for p in picked)] if x),
                     )
                 )
             ArticleSearch.objects.bulk_create(rows)

@@ -98,7 +98,14 @@ class Article(BusinessModel):
         ordering = ["-updated_at", "-id"]
         verbose_name = _("ナレッジ記事")
         verbose_name_plural = _("ナレッジ記事")
-        indexes = [models.Index(fields=["review_by"]), models.Index(fields=["kind", "category"])]
+        indexes = [
+            models.Index(fields=["review_by"]),
+            models.Index(fields=["kind", "category"]),
+            # Covers the restricted articles' visibility check without reading the (wide) rows.
+            models.Index(
+                fields=["visibility", "visible_roles", "owner_division"], name="knowledge_visibility_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -133,6 +140,12 @@ class ArticleSearch(models.Model):
     title_tokens = models.TextField(default="")
     tokens = models.TextField(default="")
     grams = models.TextField(default="")
+    # Read by the SQLite FTS5 table only (ranking inside the index, see searchindex.py).
+    bigram_seq = models.TextField(default="")
+    title_grams = models.TextField(default="")
+    title_seq = models.TextField(default="")
+    title_heads = models.TextField(default="")
+    heads = models.TextField(default="")
 
     class Meta:
         verbose_name = _("検索索引")

@@ -11,12 +11,13 @@ How a query is answered (docs/adr/0005-japanese-search.md):
    so bigrams that happen to co-occur never produce a false hit — every article containing the term is
    found and none without it;
 4. **ranking** by SudachiPy words: a term that is a whole word of the title scores highest, then the
-   head (last part) of a title word, then a substring of the title, then whole words and heads in the
-   body (capped), so 「税」 ranks articles about 県税 or 税 above one that merely mentions 税務課.
+   head (last part) of a title word, then a substring of the title, then a whole word or a word head
+   in the body, so 「税」 ranks articles about 県税 or 税 above one that merely mentions 税務課.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -30,8 +31,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import ExpressionWrapper, RawSQL
-from django.db.models.functions import Cast, Least, Length, Replace, StrIndex
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, StrIndex
 
 from . import text as t
 from .models import Article, ArticleSearch
@@ -45,10 +46,23 @@ MAX_TERM_CHARS = 100
 W_TITLE_WORD = 10
 W_TITLE_HEAD = 7
 W_TITLE_SUBSTRING = 5
-W_BODY_WORD = 2
-W_BODY_HEAD = 1
-BODY_WORD_CAP = 10
+W_BODY_WORD = 3
+W_BODY_HEAD = 2
 W_PRESENT = 1  # every verified hit contains the term somewhere
+
+
+INDEX_FIELDS = (
+    "title",
+    "text",
+    "title_tokens",
+    "tokens",
+    "grams",
+    "bigram_seq",
+    "title_grams",
+    "title_seq",
+    "title_heads",
+    "heads",
+)
 
 
 def parse_query(q: str) -> list[str]:
@@ -72,13 +86,20 @@ def build_row(article_id: int, title: str, plain: str) -> ArticleSearch:
     """The index row for an article (not saved): normalised text, tokens and grams."""
     norm_title = t.normalize(title)
     norm_text = t.normalize(plain)
+    title_words = t.tokens(title)
+    words = t.tokens(plain)
     return ArticleSearch(
         article_id=article_id,
         title=norm_title[:200],
         text=norm_text,
-        title_tokens=t.tokens_text(t.tokens(title)),
-        tokens=t.tokens_text(t.tokens(plain)),
+        title_tokens=t.tokens_text(title_words),
+        tokens=t.tokens_text(words),
         grams=t.grams_text(norm_text),
+        bigram_seq=t.bigram_stream(norm_text),
+        title_grams=t.grams_text(norm_title),
+        title_seq=t.bigram_stream(norm_title),
+        title_heads=t.heads_text(title_words),
+        heads=t.heads_text(words),
     )
 
 
@@ -89,13 +110,7 @@ def index_article(article: Article) -> None:
     row = build_row(article.pk, title, plain)
     ArticleSearch.objects.update_or_create(
         article_id=article.pk,
-        defaults={
-            "title": row.title,
-            "text": row.text,
-            "title_tokens": row.title_tokens,
-            "tokens": row.tokens,
-            "grams": row.grams,
-        },
+        defaults={name: getattr(row, name) for name in INDEX_FIELDS},
     )
 
 
@@ -117,6 +132,8 @@ def filter_matching(qs: QuerySet, terms: list[str]) -> QuerySet:
     if needed:
         qs = qs.filter(pk__in=_candidates(needed))
     for i, term in enumerate(terms):
+        if len(term) <= 2 and all(t.is_word_char(c) for c in term):
+            continue  # the gram index is exact for one or two word characters: no verification needed
         qs = qs.alias(**{f"_hit{i}": StrIndex(F("search_index__text"), Value(term))}).filter(
             **{f"_hit{i}__gt": 0}
         )
@@ -125,14 +142,6 @@ def filter_matching(qs: QuerySet, terms: list[str]) -> QuerySet:
 
 def _flag(expr) -> Case:
     return Case(When(Q(**{f"{expr}__gt": 0}), then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
-def _occurrences(field: str, needle: str) -> ExpressionWrapper:
-    """How often ``needle`` occurs in ``field`` (length difference after removing it)."""
-    return ExpressionWrapper(
-        (Length(F(field)) - Length(Replace(F(field), Value(needle), Value("")))) / Value(len(needle)),
-        output_field=IntegerField(),
-    )
 
 
 def with_score(qs: QuerySet, terms: list[str]) -> QuerySet:
@@ -148,12 +157,18 @@ def with_score(qs: QuerySet, terms: list[str]) -> QuerySet:
                 f"_ts{i}": StrIndex(F("search_index__title"), Value(term)),
             }
         )
+        qs = qs.alias(
+            **{
+                f"_bw{i}": StrIndex(F("search_index__tokens"), Value(word)),
+                f"_bh{i}": StrIndex(F("search_index__tokens"), Value(head)),
+            }
+        )
         part = (
             _flag(f"_tw{i}") * Value(W_TITLE_WORD)
             + _flag(f"_th{i}") * Value(W_TITLE_HEAD)
             + _flag(f"_ts{i}") * Value(W_TITLE_SUBSTRING)
-            + Least(_occurrences("search_index__tokens", word), Value(BODY_WORD_CAP)) * Value(W_BODY_WORD)
-            + Least(_occurrences("search_index__tokens", head), Value(BODY_WORD_CAP)) * Value(W_BODY_HEAD)
+            + _flag(f"_bw{i}") * Value(W_BODY_WORD)
+            + _flag(f"_bh{i}") * Value(W_BODY_HEAD)
             + Value(W_PRESENT)
         )
         total = part if total is None else total + part
@@ -182,3 +197,120 @@ def ranked_ids(qs: QuerySet, terms: list[str]) -> RankedIds:
     qs = with_score(filter_matching(qs, terms), terms)
     rows = list(qs.order_by("-score", "-updated_at", "-id").values_list("pk", "score"))
     return RankedIds(ids=[r[0] for r in rows], scores={r[0]: float(r[1]) for r in rows})
+
+
+# ---------------------------------------------------------------------------------------------------
+# SQLite: candidates, exact matching and ranking inside the FTS5 index
+# ---------------------------------------------------------------------------------------------------
+
+#: bm25 column weights, in the FTS5 column order (see migration 0003): candidates only (0), title
+#: substring, title words and their heads, body words and their heads.
+FTS_WEIGHTS = {
+    "grams": 0.0,
+    "bigram_seq": 0.0,
+    "title_grams": 6.0,
+    "title_seq": 6.0,
+    "title_tokens": 20.0,
+    "title_heads": 12.0,
+    "tokens": 2.0,
+    "heads": 1.0,
+}
+
+
+def _phrase(tokens: list[str]) -> str:
+    return '"' + " ".join(tokens) + '"'
+
+
+def fts_query(terms: list[str]) -> str | None:
+    """The FTS5 query matching exactly the texts that contain every term, with the ranking evidence
+    OR-ed in (it cannot widen the match: each piece implies the exact condition). None when a term
+    is not one run of word characters (then the generic path scans)."""
+    parts = []
+    for term in terms:
+        if not term or not all(t.is_word_char(c) for c in term):
+            return None
+        if len(term) <= 2:
+            exact = f"grams : {_phrase([term])}"
+            title = f"title_grams : {_phrase([term])}"
+        else:
+            bigrams = [term[i : i + 2] for i in range(len(term) - 1)]
+            exact = f"bigram_seq : {_phrase(bigrams)}"
+            title = f"title_seq : {_phrase(bigrams)}"
+        word = _phrase([term])
+        parts.append(
+            f"({exact}) AND (({title}) OR ({{title_tokens tokens}} : {word}) "
+            f"OR ({{title_heads heads}} : {word}) OR ({exact}))"
+        )
+    return " AND ".join(parts)
+
+
+@dataclass
+class RankedPage:
+    count: int
+    ids: list[int]
+    scores: dict[int, float]
+
+
+def ranked_page_fts(
+    match: str, *, allowed_sql: str, allowed_params: list, exclude: bool, offset: int, limit: int
+) -> RankedPage:
+    """Count and one page of ids from the FTS5 table, ranked by weighted bm25, restricted to the rows
+    of a subquery (``rowid IN`` the filtered articles, or ``NOT IN`` the hidden ones)."""
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS.values())
+    op = "NOT IN" if exclude else "IN"
+    where = f"knowledge_gram_fts MATCH %s AND rowid {op} ({allowed_sql})"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM knowledge_gram_fts WHERE {where}", [match, *allowed_params])
+        count = cur.fetchone()[0]
+        cur.execute(
+            f"SELECT rowid, bm25(knowledge_gram_fts, {weights}) AS r FROM knowledge_gram_fts WHERE {where} "
+            "ORDER BY r, rowid DESC LIMIT %s OFFSET %s",
+            [match, *allowed_params, limit, offset],
+        )
+        rows = cur.fetchall()
+    return RankedPage(count=count, ids=[r[0] for r in rows], scores={r[0]: round(1 - r[1], 3) for r in rows})
+
+
+def ranked_page(
+    visible: QuerySet, filtered: QuerySet | None, terms: list[str], *, offset: int, limit: int
+) -> RankedPage:
+    """Count and one page of matching articles, best first.
+
+    ``visible`` is ``Article.objects.visible_to(user)``; ``filtered`` the same with the page's filters
+    (kind, tag, system) or None. On SQLite the FTS5 index answers everything (exact phrase of bigrams,
+    weighted bm25 over title/words/heads); elsewhere, and for terms with punctuation, the generic path
+    ranks with SQL expressions (:func:`ranked_ids`).
+    """
+    match = fts_query(terms) if terms and connection.vendor == "sqlite" else None
+    if match is None:
+        qs = filter_matching(filtered if filtered is not None else visible, terms)
+        rows = list(
+            with_score(qs, terms)
+            .order_by("-score", "-updated_at", "-id")
+            .values_list("pk", "score")[offset : offset + limit]
+        )
+        count = qs.count() if len(rows) == limit or offset else len(rows)
+        return RankedPage(count=count, ids=[r[0] for r in rows], scores={r[0]: float(r[1]) for r in rows})
+    if visible.query.is_empty():
+        return RankedPage(count=0, ids=[], scores={})
+    if filtered is None:
+        # Everything except the restricted articles this user may not read: a small set, computed with
+        # the one visibility rule (visible_to), which lets every holder of a role read every article
+        # open to all staff — so "not hidden" is exactly "visible".
+        from .choices import Visibility
+
+        restricted = Article.objects.filter(visibility=Visibility.RESTRICTED)
+        readable = visible.filter(visibility=Visibility.RESTRICTED).values("pk")
+        hidden = list(restricted.exclude(pk__in=readable).values_list("pk", flat=True))
+        return ranked_page_fts(
+            match,
+            allowed_sql="SELECT value FROM json_each(%s)",
+            allowed_params=[json.dumps(hidden)],
+            exclude=True,
+            offset=offset,
+            limit=limit,
+        )
+    sql, params = filtered.values("pk").query.sql_with_params()
+    return ranked_page_fts(
+        match, allowed_sql=sql, allowed_params=list(params), exclude=False, offset=offset, limit=limit
+    )

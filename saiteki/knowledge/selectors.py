@@ -13,7 +13,7 @@ from saiteki.core.fiscal import fiscal_year_range
 from . import text as t
 from .choices import ArticleKind
 from .models import Article, ArticleView, HelpfulVote, SearchLog
-from .searchindex import parse_query, ranked_ids
+from .searchindex import RankedPage, parse_query, ranked_page
 
 
 def articles_for(*, user) -> QuerySet[Article]:
@@ -50,7 +50,8 @@ def article_search(
     limit: int = 20,
 ) -> SearchPage:
     """Ranked, highlighted search over the articles the user may read (filters by kind, tag, system)."""
-    qs = articles_for(user=user)
+    visible = articles_for(user=user)
+    qs = visible
     if kind in ArticleKind.values:
         qs = qs.filter(kind=kind)
     if tag:
@@ -58,8 +59,12 @@ def article_search(
     if system:
         qs = qs.filter(systems=system)
     terms = parse_query(q)
-    ranked = ranked_ids(qs, terms)
-    page_ids = ranked.ids[offset : offset + limit]
+    if terms:
+        ranked = ranked_page(visible, qs if qs is not visible else None, terms, offset=offset, limit=limit)
+    else:
+        ordered = qs.order_by("-updated_at", "-id").values_list("pk", flat=True)
+        ranked = RankedPage(count=qs.count(), ids=list(ordered[offset : offset + limit]), scores={})
+    page_ids = ranked.ids
     articles = Article.objects.in_bulk(page_ids)
     attachment_text = _attachment_text(page_ids) if terms else {}
     results = []

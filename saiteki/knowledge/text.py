@@ -63,6 +63,38 @@ def query_grams(term: str) -> list[str]:
     return list(dict.fromkeys(g for g in out if g and all(is_word_char(c) for c in g)))
 
 
+#: Token between runs of word characters in a bigram stream: never a bigram (3+ characters), so a phrase
+#: of bigrams cannot match across 「・」 or a line break.
+RUN_BREAK = "brk0"
+
+
+def bigram_stream(normalized: str) -> str:
+    """The bigrams of an already normalised text in order, runs separated by :data:`RUN_BREAK`: the
+    FTS5 phrase of a term's bigrams then matches exactly where the term occurs as a substring."""
+    out: list[str] = []
+    run: list[str] = []
+    for ch in normalized + " ":
+        if is_word_char(ch):
+            run.append(ch)
+            continue
+        if len(run) > 1:
+            if out:
+                out.append(RUN_BREAK)
+            out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
+        run = []
+    return " ".join(out)
+
+
+def heads_text(words: list[str]) -> str:
+    """Proper suffixes of each word (自動車税 → 税, 車税, 動車税): Japanese compounds are right-headed, so a
+    word ending in the query is a kind of it (県税 is a 税, 税務課 is not)."""
+    out: list[str] = []
+    for w in words:
+        if len(w) > 1 and all(is_word_char(c) for c in w):
+            out.extend(w[i:] for i in range(1, len(w)))
+    return " ".join(out)
+
+
 def grams_text(normalized: str) -> str:
     """The gram set as one space-separated string (stored; FTS5 and the PostgreSQL GIN index read it)."""
     return " ".join(sorted(grams(normalized)))
