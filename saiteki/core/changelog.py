@@ -74,15 +74,20 @@ def record_change(
     before: dict | None,
     after: dict | None,
     related: Iterable[models.Model] = (),
+    time: datetime.datetime | None = None,
 ) -> ObjectChange | None:
-    """Write one immutable change row for ``instance`` (skipped when an update changed nothing)."""
+    """Write one immutable change row for ``instance`` (skipped when an update changed nothing).
+
+    ``time`` (else the context's ``at``, else now) dates the row when it is written; historical loads
+    (demo data, migrated ledgers) use it. A row is never re-dated afterwards: the log is append-only.
+    """
     ctx = context.current()
     if not ctx.enabled:
         return None
     if action == ObjectChange.Action.UPDATE and before == after:
         return None
     change = ObjectChange.objects.create(
-        time=ctx.at or timezone.now(),
+        time=time or ctx.at or timezone.now(),
         request_id=ctx.request_id,
         action=action,
         content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
@@ -188,7 +193,7 @@ def change_batch() -> Iterator[None]:
     pending: dict = {}
     with context.change_context(pending=pending):
         yield
-        for instance, action, before in pending.values():
+        for instance, action, before, *at in pending.values():
             if instance.pk is None:
                 continue
             record_change(
@@ -197,6 +202,7 @@ def change_batch() -> Iterator[None]:
                 before=before,
                 after=serialize(instance),
                 related=related_before_and_after(instance),
+                time=at[0] if at else None,
             )
 
 
@@ -205,12 +211,14 @@ def _key(instance) -> tuple:
 
 
 def _touch(ctx: context.ChangeContext, instance, action: str, before: dict | None) -> None:
+    # The row is dated when the object was first changed in the batch (a nested ``change_context(at=…)``
+    # of a historical load), not when the batch closes.
     key = _key(instance)
     if key in ctx.pending:
-        _old, first_action, first_before = ctx.pending[key]
-        ctx.pending[key] = (instance, first_action, first_before)
+        _old, first_action, first_before, *first_at = ctx.pending[key]
+        ctx.pending[key] = (instance, first_action, first_before, *first_at)
     else:
-        ctx.pending[key] = (instance, action, before)
+        ctx.pending[key] = (instance, action, before, ctx.at)
 
 
 def _tracked(sender) -> bool:

@@ -110,6 +110,26 @@ class KpiSource:
     compute: Callable[[int], Any]
     description: Any = ""
     higher_is_better: bool = True
+    #: Optional drill-down: ``evidence(fiscal_year)`` returns the counted records and the figures used,
+    #: ``{"records": [{"model": "ledger.system", "id": 1, "label": "…"}, …], "figures": {…}}``, so a
+    #: closed year can freeze exactly what was counted. Sources without it show the value only.
+    evidence: Callable[[int], dict] | None = None
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A landing page an app offers for the home URL (SPEC: dashboards per role).
+
+    ``view`` is the dotted path of a function ``view(request) -> HttpResponse | None`` (None: not for
+    this request, try the next). ``roles`` limits it to those roles (empty: every role). Core's home
+    renders the first matching landing by ``order`` and falls back to its own menu page, so core never
+    imports the app that provides the dashboard.
+    """
+
+    key: str
+    view: str
+    roles: tuple[str, ...] = ()
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,7 @@ class Registry:
     demo_loaders: list[tuple[int, str, Callable]] = field(default_factory=list)
     model_views: dict[tuple[str, str], list[tuple[str, str, Any, dict]]] = field(default_factory=dict)
     guards: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
+    landings: dict[str, Landing] = field(default_factory=dict)
 
     def _put(self, table: dict, key: str, value: Any, what: str) -> None:
         existing = table.get(key)
@@ -174,6 +195,16 @@ class Registry:
 
     def register_search_source(self, source: SearchSource) -> None:
         self._put(self.search_sources, source.key, source, "search source")
+
+    def register_landing(self, landing: Landing) -> None:
+        self._put(self.landings, landing.key, landing, "landing page")
+
+    def landings_for(self, role: str | None) -> list[Landing]:
+        """The landing pages offered to ``role``, best first."""
+        return sorted(
+            (lp for lp in self.landings.values() if role and (not lp.roles or role in lp.roles)),
+            key=lambda lp: (lp.order, lp.key),
+        )
 
     def register_demo_loader(self, order: int, name: str, fn: Callable) -> None:
         if any(n == name for _o, n, _f in self.demo_loaders):

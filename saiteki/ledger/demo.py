@@ -118,30 +118,37 @@ def load_ledger() -> str:
                     division = Organization.objects.get(parent=bureau, name=division_name)
                     start_year = rng.randint(1998, 2012)
                     personal = rng.random() < 0.55
-                    system = System.objects.create(
-                        number=f"S{bi + 1:02d}{si:03d}",
-                        name=name,
-                        purpose=f"{business}の事務を効率化し、正確・迅速な処理を行う。",
-                        business=business,
-                        owning_division=division,
-                        users_internal=True,
-                        users_residents=rng.random() < 0.25,
-                        users_businesses=rng.random() < 0.2,
-                        status=LifecycleStatus.OPERATING,
-                        service_start=datetime.date(start_year, 4, 1),
-                        planned_renewal_fy=current_fy + rng.randint(0, 5),
-                        segment_mynumber=personal and rng.random() < 0.15,
-                        segment_lgwan=True,
-                        segment_internet=rng.random() < 0.2,
-                        hosting_form=CLOUD_SYSTEMS.get(name, HostingForm.ONPREM),
-                        confidentiality=3 if personal else rng.choice([1, 2]),
-                        integrity=rng.choice([2, 2, 3]),
-                        availability=rng.choice([1, 2, 2, 3]),
-                        personal_info=personal,
-                        my_number=personal and rng.random() < 0.1,
-                        sso_integrated=rng.random() < 0.4,
-                        ipv6_ready=rng.random() < 0.3,
+                    # Registered in the ledger before service start and before the moves to the shared
+                    # platform below (FY2010–), so the as-of ledger of past years (saiteki/ledger/asof.py)
+                    # counts it from then.
+                    registered = datetime.datetime(
+                        min(start_year - 1, 2009), 10, 1, 9, 0, tzinfo=timezone.get_current_timezone()
                     )
+                    with change_context(at=registered):
+                        system = System.objects.create(
+                            number=f"S{bi + 1:02d}{si:03d}",
+                            name=name,
+                            purpose=f"{business}の事務を効率化し、正確・迅速な処理を行う。",
+                            business=business,
+                            owning_division=division,
+                            users_internal=True,
+                            users_residents=rng.random() < 0.25,
+                            users_businesses=rng.random() < 0.2,
+                            status=LifecycleStatus.OPERATING,
+                            service_start=datetime.date(start_year, 4, 1),
+                            planned_renewal_fy=current_fy + rng.randint(0, 5),
+                            segment_mynumber=personal and rng.random() < 0.15,
+                            segment_lgwan=True,
+                            segment_internet=rng.random() < 0.2,
+                            hosting_form=CLOUD_SYSTEMS.get(name, HostingForm.ONPREM),
+                            confidentiality=3 if personal else rng.choice([1, 2]),
+                            integrity=rng.choice([2, 2, 3]),
+                            availability=rng.choice([1, 2, 2, 3]),
+                            personal_info=personal,
+                            my_number=personal and rng.random() < 0.1,
+                            sso_integrated=rng.random() < 0.4,
+                            ipv6_ready=rng.random() < 0.3,
+                        )
                     if system.segment_mynumber:
                         system.segment_lgwan = False
                         system.save()

@@ -29,6 +29,8 @@ class AuditEvent(models.Model):
         USER_DEACTIVATE = "user_deactivate", _("利用者の無効化")
         PASSWORD_RESET = "password_reset", _("パスワードの再設定（管理者）")
         UNLOCK = "unlock", _("ロック解除")
+        KPI_CLOSE = "kpi_close", _("評価指標の年度末確定")
+        KPI_REOPEN = "kpi_reopen", _("評価指標の確定解除")
 
     time = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("種別"), max_length=30, choices=Kind.choices, db_index=True)

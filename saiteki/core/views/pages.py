@@ -32,7 +32,17 @@ def _back(request, fallback: str = "/"):
 
 
 def home(request):
-    """The landing page: what the user can do, by capability, for the selected fiscal year."""
+    """The landing page: an app's registered landing for the user's role (the KPI dashboard), else
+    what the user can do, by capability, for the selected fiscal year."""
+    from django.utils.module_loading import import_string
+
+    from saiteki.core.registry import registry
+
+    if request.GET.get("menu") != "1":
+        for landing in registry.landings_for(perms.role_of(request.user)):
+            response = import_string(landing.view)(request)
+            if response is not None:
+                return response
     recent_jobs = Job.objects.filter(created_by=request.user)[:5]
     return render(request, "core/home.html", {"title": _("ホーム"), "recent_jobs": recent_jobs})
 
