@@ -153,12 +153,12 @@ class AssignmentImporter(Importer):
                     error("division", gettext("システム所管課の役割には所属の指定が必要です。"))
                 if self.errors.count > errors_before or user is None:
                     continue
-                key = (user.pk, parsed["fiscal_year"])
-                if key in seen:
-                    error("username", gettext("%(row)s行目と同じ利用者・年度です。") % {"row": seen[key]})
+                pair = (user.pk, parsed["fiscal_year"])
+                if pair in seen:
+                    error("username", gettext("%(row)s行目と同じ利用者・年度です。") % {"row": seen[pair]})
                     continue
-                seen[key] = row
-                old = current.get(key)
+                seen[pair] = row
+                old = current.get(pair)
                 if (
                     old is not None
                     and old.role == parsed["role"]

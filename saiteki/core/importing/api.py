@@ -64,7 +64,7 @@ class ImportStateSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     fingerprint = serializers.CharField(allow_blank=True)
     error_count = serializers.IntegerField()
-    errors = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     changes = serializers.ListField(child=serializers.DictField())
     change_count = serializers.IntegerField()
     notes = serializers.ListField(child=serializers.CharField())

@@ -278,9 +278,9 @@ def int_range(mf: models.Field) -> tuple[int | None, int | None]:
     for v in mf.validators:
         limit = getattr(v, "limit_value", None)
         if isinstance(limit, int):
-            if v.code == "min_value":
+            if getattr(v, "code", "") == "min_value":
                 low = limit if low is None else max(low, limit)
-            elif v.code == "max_value":
+            elif getattr(v, "code", "") == "max_value":
                 high = limit if high is None else min(high, limit)
     return low, high
 

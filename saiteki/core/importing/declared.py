@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from saiteki.core import permissions as perms
 from saiteki.core.errors import ParseError
 from saiteki.core.importing.cells import (
+    MAX_AMOUNT,
     ChoiceMap,
     clean_amount,
     clean_bool,
@@ -159,7 +160,9 @@ class ModelImporter(DeclaredWorkbook, Importer):
         self.actions: list[_Row] = []
         self.counts = {"created": 0, "updated": 0, "unchanged": 0}
         self._choices = {
-            f.name: ChoiceMap(self.model_field(f).choices) for f in self.fields if self.kind_of(f) == "choice"
+            f.name: ChoiceMap(self.model_field(f).choices or ())  # type: ignore[arg-type]
+            for f in self.fields
+            if self.kind_of(f) == "choice"
         }
         self._lookups: dict[str, dict[str, models.Model]] = {}
         notes: list[str] = []
@@ -417,7 +420,7 @@ class ModelImporter(DeclaredWorkbook, Importer):
         if kind == "fy":
             return clean_fiscal_year(raw)
         if kind == "amount":
-            return clean_amount(raw, unit=self.unit, maximum=int_range(mf)[1])
+            return clean_amount(raw, unit=self.unit, maximum=int_range(mf)[1] or MAX_AMOUNT)
         if kind == "int":
             low, high = int_range(mf)
             return clean_int(raw, minimum=low, maximum=high)
@@ -472,7 +475,7 @@ class ModelImporter(DeclaredWorkbook, Importer):
         if value in (None, ""):
             return display_value(None)
         if kind == "choice":
-            return str(dict(self.model_field(f).choices).get(value, value))
+            return str(dict(self.model_field(f).choices or ()).get(value, value))  # type: ignore[arg-type]
         if kind == "fy":
             return display_fiscal_year(value)
         if kind == "amount":

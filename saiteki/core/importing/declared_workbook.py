@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext
 
@@ -16,11 +16,11 @@ from saiteki.core.fiscal import fiscal_year_label
 class DeclaredWorkbook:
     """The template half of :class:`~saiteki.core.importing.declared.ModelImporter`."""
 
-    model: Any
-    key: tuple[str, ...]
-    fields: tuple[Any, ...]
-    kind_of: Any
-    label_of: Any
+    model: ClassVar[Any]
+    key: ClassVar[tuple[str, ...]]
+    fields: ClassVar[tuple[Any, ...]]
+    kind_of: ClassVar[Any]
+    label_of: ClassVar[Any]
 
     @classmethod
     def export_value(cls, f: Any, obj) -> Any:

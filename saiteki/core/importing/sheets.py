@@ -197,7 +197,7 @@ def open_import(
         with path.open("rb") as fh:
             head = fh.read(8)
     else:
-        head = source[:8]  # type: ignore[index]
+        head = source[:8]  # type: ignore[index,assignment]
     kind = inspect_upload(file_name=file_name, size=size, head=head)
     encoding = ""
     hidden: list[str] = []
@@ -413,13 +413,13 @@ def _bind_sheets(raw_sheets, specs: Sequence[SheetSpec], *, is_csv: bool):
                 ),
                 code="missing_headers",
             )
-        first = specs[0]
+        first_spec = specs[0]
         raise ImportRefused(
             format_lazy(
                 _(
                     "取り込めるシートがありません。1行目に「{cols}」などの列見出しがあるシートを用意してください。"
                 ),
-                cols="」「".join(str(first.column(k).label) for k in first.required),
+                cols="」「".join(str(first_spec.column(k).label) for k in first_spec.required),
             ),
             code="missing_headers",
         )

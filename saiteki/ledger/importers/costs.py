@@ -37,6 +37,14 @@ class CostPlanning:
 
     user: Any
     _scoped: bool
+    _choices: dict[str, Any]
+    _file_systems: dict[str, tuple[int | None, bool]]
+    _may_write_division: Any
+    _division_refusal: Any
+    cost_actions: list[Any]
+    counts: dict[str, int]
+    errors: Any
+    rows: list[Any]
     unit: str
     blank: str
     lock: bool
@@ -100,17 +108,17 @@ class CostPlanning:
                     continue  # nothing to do for this row
             if self.errors.count > errors_before:
                 continue
-            key = (cells["number"], fy, cells["category"], cells["stage"])
-            if key in seen:
+            cell_key = (cells["number"], fy, cells["category"], cells["stage"])
+            if cell_key in seen:
                 error(
                     "number",
                     gettext("同じシステム・年度・経費区分・段階の行が%(row)s行目にもあります。")
-                    % {"row": seen[key]},
+                    % {"row": seen[cell_key]},
                 )
                 continue
-            seen[key] = row
+            seen[cell_key] = row
             numbers.add(cells["number"])
-            parsed.append((row, cells["number"], fy, cells["category"], cells["stage"], amount))
+            parsed.append((row, cells["number"], fy, cells["category"], cells["stage"], amount))  # type: ignore[arg-type]
 
         # Systems referenced by the sheet: in the ledger (permission from its division) or new in this file.
         systems: dict[str, System] = {}

@@ -101,7 +101,7 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
         self._keys_cache: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._may_add = perms.role_allows(self.user, perms.ADD, System)
         self._division_ok: dict[int | None, bool] = {}
-        self._changeable = set()
+        self._changeable: set[int] = set()
         # System number → (target division id, writable) for the cost sheet.
         self._file_systems: dict[str, tuple[int | None, bool]] = {}
         self._rows_seen = 0
@@ -250,14 +250,14 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
         # 100,000 systems costs more than planning them. The apply reloads changed rows in full.
         # Rows come back as plain values turned into instances without Model.__init__ (a third of the
         # plan's time at 100,000 rows); fields not read are deferred as with .only().
-        attnames = ["id", *(System._meta.get_field(f).attname for f in self._needed_fields(sheet))]
+        attnames = ["id", *(System._meta.get_field(f).attname for f in self._needed_fields(sheet))]  # type: ignore[union-attr]
         qs = System.objects.filter(number__in=numbers).values_list(*attnames)
         if self.lock:
             qs = qs.select_for_update()
         existing = {s.number: s for s in (_light(System, attnames, row, qs.db) for row in qs)}
         # Which of them the user may change: the policy's queryset verb, one query for the chunk.
         if not perms.role_allows(self.user, perms.CHANGE, System):
-            self._changeable: set[int] = set()
+            self._changeable = set()
         elif self._scoped:
             self._changeable = set(
                 System.objects.restrict(self.user, perms.CHANGE)
@@ -276,11 +276,11 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
         ]
         self._load_m2m(need, M2M_MODELS)
         first_action = len(self.system_actions)
-        for row, values, key in keys:
+        for row, values, number in keys:
             self._rows_seen += 1
-            if key is None:
+            if number is None:
                 continue
-            self._plan_system_row(sheet, row, values, key, existing.get(key))
+            self._plan_system_row(sheet, row, values, number, existing.get(number))
         if self.lock:
             self._complete_before(self.system_actions[first_action:])
         if self.report is not None:
@@ -294,7 +294,7 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
         if not systems:
             return
         for attr in attrs:
-            through = System._meta.get_field(attr).remote_field.through
+            through = System._meta.get_field(attr).remote_field.through  # type: ignore[union-attr]
             fk = f"{M2M_MODELS[attr]._meta.model_name}_id"
             current: dict[int, set[int]] = {}
             for sid, oid in through.objects.filter(system_id__in=[s.pk for s in systems]).values_list(
@@ -451,7 +451,7 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
 
         # Validate the record as it would be saved (field rules and the my-number rule), so the preview
         # shows every problem the apply would hit.
-        before = None
+        before: dict | None = None
         if self.lock and not creating and (values_to_set or m2m_to_set):
             before = {}  # filled from the full row with every relation: :meth:`_complete_before`
         for attr, value in values_to_set.items():

@@ -225,7 +225,7 @@ class SystemCells:
         if label is None:
             field = FIELD_BY_KEY.get(attr)
             label = self._labels[attr] = str(
-                field.label if field else System._meta.get_field(attr).verbose_name
+                field.label if field else System._meta.get_field(attr).verbose_name  # type: ignore[union-attr]
             )
         return label
 

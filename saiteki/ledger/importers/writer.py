@@ -54,6 +54,7 @@ def update_many(model, items: list[tuple[Any, list[str]]]) -> None:
     linear and equally all-or-nothing inside the transaction.
     """
     groups: dict[tuple[str, ...], list[Any]] = {}
+    names: Any
     for obj, names in items:
         groups.setdefault(tuple(sorted(set(names))), []).append(obj)
     opts = model._meta
@@ -92,7 +93,7 @@ class BulkWriter:
         locked by the re-plan.
         """
         ctx = context.current()
-        now = ctx.at or timezone.now()
+        now: Any = ctx.at or timezone.now()
         history = BulkChangeLog(ctx, now, chunk=CHUNK)
         total = len(self.system_actions) + len(self.cost_actions)
         with change_context(enabled=False):  # the history is written below, once per object
@@ -133,7 +134,7 @@ class BulkWriter:
             changed = [a for a in batch if attr in a.m2m]
             if not changed:
                 continue
-            through = System._meta.get_field(attr).remote_field.through
+            through = System._meta.get_field(attr).remote_field.through  # type: ignore[union-attr]
             fk = f"{model._meta.model_name}_id"
             through.objects.filter(system_id__in=[a.system.pk for a in changed if not a.creating]).delete()
             through.objects.bulk_create(
@@ -179,9 +180,9 @@ class BulkWriter:
                     cost, ObjectChange.Action.CREATE, None, serialize(cost, include_m2m=False), cost.system
                 )
         for start in range(0, len(updated), CHUNK):
-            batch = updated[start : start + CHUNK]
-            update_many(Cost, [(c, ["amount", "version", "updated_at"]) for c, _b in batch])
-            for cost, before in batch:
+            pairs = updated[start : start + CHUNK]
+            update_many(Cost, [(c, ["amount", "version", "updated_at"]) for c, _b in pairs])
+            for cost, before in pairs:
                 history.add(
                     cost, ObjectChange.Action.UPDATE, before, serialize(cost, include_m2m=False), cost.system
                 )
