@@ -149,7 +149,7 @@ def cost_chart_svg(costs: list[dict[str, Any]], *, width: int = 640, height: int
     n = len(costs)
     bar = (width - 60) / n
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_("運用等経費の推移")}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" font-family="Noto Sans CJK JP, sans-serif" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_("運用等経費の推移")}">',
         f'<line x1="50" y1="{height - 30}" x2="{width - 5}" y2="{height - 30}" stroke="#333" stroke-width="1"/>',
     ]
     for i, c in enumerate(costs):
@@ -175,7 +175,7 @@ def status_chart_svg(summary: dict[str, int], *, width: int = 640, height: int =
     labels = {"achieved": _("達成"), "not_achieved": _("未達"), "undetermined": _("判定不能")}
     x = 0.0
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" font-family="Noto Sans CJK JP, sans-serif" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
     ]
     for key in ("achieved", "not_achieved", "undetermined"):
         w = width * summary.get(key, 0) / total

@@ -79,7 +79,7 @@ def values_for_year(*, fiscal_year: int, refresh_stale: bool = True) -> list[Kpi
                 pass
         else:
             return stored
-    return list(qs)
+    return list(qs.all())
 
 
 def trend_for(*, definition: KpiDefinition) -> list[KpiValue]:

@@ -106,7 +106,7 @@ def snapshots_as_of(
 
 def _decode(model: type[Model], name: str, value: Any) -> Any:
     """Text from a JSON key back to the field's Python type (ids as int, booleans, lists)."""
-    if value is None:
+    if value is None or value == "null":  # JSON null comes back as the text 'null' on some backends
         return None
     field_ = model._meta.get_field(name)
     if field_.many_to_many:

@@ -65,6 +65,9 @@ class SystemListView(ObjectListView):
         )
 
     def get(self, request, *args, **kwargs):
+        if request.GET.get("as_of"):
+            # 「時点」: the ledger as it was on a date is rebuilt from the change log (kpi app's page).
+            return redirect(reverse("kpi:ledger_as_of") + "?" + request.GET.urlencode())
         if request.GET.get("export") != "xlsx":
             # On screen the cost header names the year and stage shown (「経費 令和8年度・予算額」); the
             # export keeps the column's fixed label, which the import knows as a read-only column.

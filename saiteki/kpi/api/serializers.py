@@ -81,7 +81,7 @@ class KpiReportSerializer(serializers.ModelSerializer):
 
         if obj.status != "done":
             return None
-        return reverse("kpi-report-download", args=[obj.pk]) + f"?format={fmt}"
+        return reverse("kpi-report-download", args=[obj.pk]) + f"?file_format={fmt}"
 
     def get_xlsx_url(self, obj) -> str | None:
         return self._url(obj, "xlsx")

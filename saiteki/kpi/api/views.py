@@ -130,7 +130,7 @@ class YearReopenView(APIView):
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Annual reports: POST ``{"fiscal_year"}`` starts generation (background job), GET lists them,
-    ``download/?format=xlsx|pdf`` downloads one (audited)."""
+    ``download/?file_format=xlsx|pdf`` downloads one (audited)."""
 
     serializer_class = s.KpiReportSerializer
     queryset = KpiReport.objects.none()
@@ -156,13 +156,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(self.get_serializer(report).data, status=202)
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["xlsx", "pdf"], required=True)],
+        parameters=[OpenApiParameter("file_format", str, enum=["xlsx", "pdf"], required=True)],
         responses={(200, "application/octet-stream"): bytes, **ERROR_RESPONSES},
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         report = self.get_queryset().filter(pk=pk, status=ReportStatus.DONE).first()
-        fmt = request.query_params.get("format", "")
+        fmt = request.query_params.get("file_format", "")
         file = {"xlsx": report.xlsx, "pdf": report.pdf}.get(fmt) if report else None
         if not file:
             raise Http404
