@@ -47,6 +47,7 @@ def main() -> int:
         "bench.import_bench",
         "bench.lifecycle_bench",
         "bench.knowledge_bench",
+        "bench.kpi_bench",
     ):
         try:
             __import__(extra)
