@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "saiteki.consolidation",
     "saiteki.lifecycle",
     "saiteki.knowledge",
+    "saiteki.reviews",
     "saiteki.kpi",
 ]
 

@@ -64,6 +64,8 @@ READ_USERS = "read_users"  #: read users and their role assignments (auditors: r
 RUN_SCHEDULES = "run_schedules"  #: run a scheduled job now (「今すぐ実行」)
 KNOWLEDGE_ALL = "knowledge_all"  #: read every knowledge article, restricted ones included
 KNOWLEDGE_STATS = "knowledge_stats"  #: see the knowledge base's use statistics (incl. zero-result queries)
+REVIEW_DECIDE = "review_decide"  #: review cases (審査), decide them, record gate exceptions
+ADVISOR_OPINION = "advisor_opinion"  #: write the CIO advisor's opinions on review cases
 KPI_CLOSE = "kpi_close"  #: close (年度末確定) and re-open a fiscal year's KPIs, enter KPI values, reports
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -80,6 +82,8 @@ RIGHTS: dict[str, frozenset[str]] = {
     RUN_SCHEDULES: frozenset({Role.ADMIN}),
     KNOWLEDGE_ALL: frozenset({Role.ADMIN}),
     KNOWLEDGE_STATS: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
+    REVIEW_DECIDE: frozenset({Role.ADMIN}),
+    ADVISOR_OPINION: frozenset({Role.ADVISOR}),
     KPI_CLOSE: frozenset({Role.ADMIN}),
 }
 

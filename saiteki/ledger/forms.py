@@ -149,6 +149,14 @@ class ContractForm(SaitekiModelForm):
             self.add_error("end", _("契約終了日は契約開始日以降にしてください。"))
         return data
 
+    def save(self, commit=True):
+        # Other capabilities' guards (the review gate) decide before the contract is written; the edit
+        # view shows their ApplicationError on the form and nothing is saved.
+        services.contract_write_check(
+            user=self.user, contract=self.instance, systems=self.cleaned_data.get("systems") or []
+        )
+        return super().save(commit)
+
 
 class VendorForm(SaitekiModelForm):
     class Meta:

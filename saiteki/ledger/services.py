@@ -11,6 +11,7 @@ from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
 from saiteki.core.errors import ConflictError, ParseError, PermissionDeniedError, ValidationFailed
 from saiteki.core.money import format_yen, parse_yen
+from saiteki.core.registry import run_guards
 from saiteki.ledger.choices import CostCategory, CostStage
 from saiteki.ledger.models import Cost, System
 
@@ -103,8 +104,13 @@ def cost_grid_save(
                     },
                     current=conflicts,
                 )
+        memo: dict = {}
         for key, value in parsed.items():
             row = existing.get(key)
+            if value is not None and (row is None or row.amount != value):
+                cost_write_check(
+                    user=user, system=system, fiscal_year=key[0], stage=stage, category=key[1], memo=memo
+                )
             if value is None:
                 if row is not None:
                     row.delete()
@@ -138,6 +144,48 @@ def _unchanged_dropped(parsed, expected, existing):
             conflicts[key] = now
         changed[key] = value
     return changed, conflicts
+
+
+# --- Write guards: other capabilities constrain these writes (saiteki.core.registry.run_guards) ------
+# Points and their context (documented for the apps that register guards, e.g. the review gate):
+COST_WRITE_POINT = "ledger.cost_write"  #: user, system, fiscal_year, stage, category (None: several), memo
+CONTRACT_WRITE_POINT = "ledger.contract_write"  #: user, contract (values to write), systems, memo
+
+
+def cost_write_check(*, user, system, fiscal_year: int, stage: str, category: str | None, memo=None) -> None:
+    """Before a cost amount is created or changed: every registered guard may refuse (ApplicationError).
+
+    Called by the cost grid, the API and the import (once per system, year and stage) inside their
+    transaction, so a refusal changes nothing. ``memo`` is shared by the calls of one bulk write."""
+    run_guards(
+        COST_WRITE_POINT,
+        user=user,
+        system=system,
+        fiscal_year=fiscal_year,
+        stage=stage,
+        category=category,
+        memo=memo if memo is not None else {},
+    )
+
+
+def contract_write_check(*, user, contract, systems, values=None, memo=None) -> None:
+    """Before a contract is created or changed (form, API, import): the guards may refuse.
+
+    ``values`` (field → value) are applied to a copy of ``contract`` first, for callers that validate
+    before the instance is updated (the API serializer)."""
+    import copy
+
+    candidate = copy.copy(contract)
+    for name, value in (values or {}).items():
+        if name != "systems":
+            setattr(candidate, name, value)
+    run_guards(
+        CONTRACT_WRITE_POINT,
+        user=user,
+        contract=candidate,
+        systems=list(systems or []),
+        memo=memo if memo is not None else {},
+    )
 
 
 # --- Shared servers and contracts: one rule for forms, the API and the import -----------------------

@@ -7,7 +7,6 @@ from saiteki.ledger import services
 from saiteki.ledger.fieldsets import COMPONENT_FIELDS, CONTRACT_FIELDS, SERVER_FIELDS
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
 
-
 #: Fiscal years a contract or a planned renewal may name (no database CHECK; a sanity range).
 FY_MIN, FY_MAX = 1900, 2200
 
@@ -149,6 +148,14 @@ class ContractSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
         end = attrs.get("end", getattr(self.instance, "end", None))
         if start and end and end < start:
             raise serializers.ValidationError({"end": [_("契約終了日は契約開始日以降にしてください。")]})
+        # Other capabilities' guards (the review gate): an ApplicationError answers with the error body.
+        systems = attrs.get("systems", list(self.instance.systems.all()) if self.instance else [])
+        services.contract_write_check(
+            user=self.context["request"].user,
+            contract=self.instance or Contract(),
+            values=attrs,
+            systems=systems,
+        )
         return attrs
 
 
@@ -163,6 +170,18 @@ class CostSerializer(ChildOfOwnSystemsMixin, serializers.ModelSerializer):
             "fiscal_year": {"min_value": services.COST_FY_MIN, "max_value": services.COST_FY_MAX},
             "amount": {"min_value": 0, "max_value": services.COST_AMOUNT_MAX},
         }
+
+    def validate(self, attrs):
+        # Other capabilities' guards (the review gate on 予算額) before the cell is written.
+        current = self.instance
+        services.cost_write_check(
+            user=self.context["request"].user,
+            system=attrs.get("system", getattr(current, "system", None)),
+            fiscal_year=attrs.get("fiscal_year", getattr(current, "fiscal_year", None)),
+            stage=attrs.get("stage", getattr(current, "stage", None)),
+            category=attrs.get("category", getattr(current, "category", None)),
+        )
+        return attrs
 
 
 class VendorSerializer(serializers.ModelSerializer):

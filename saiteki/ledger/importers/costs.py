@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
-from saiteki.core.errors import ParseError
+from saiteki.core.errors import ApplicationError, ParseError
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing import (
     BlankPolicy,
@@ -197,3 +197,32 @@ class CostPlanning:
                     changes=[FieldChange("amount", gettext("金額"), display_yen(old), display_yen(amount))],
                 )
             )
+        self._guard_costs(sheet, systems)
+
+    def _guard_costs(self, sheet: BoundSheet, systems: dict[str, System]) -> None:
+        """Other capabilities' write guards (the review gate): once per system × year × stage written,
+        in the dry run and again in the apply; a refusal is a row error, so nothing is written."""
+        from saiteki.ledger.services import cost_write_check
+
+        memo: dict = {}
+        refusals: dict[tuple[str, int, str], str] = {}
+        for action in self.cost_actions:
+            if action.amount is None:
+                continue  # deleting an amount records nothing
+            key = (action.number, action.fiscal_year, action.stage)
+            if key not in refusals:
+                system = systems.get(action.number) or System(number=action.number)
+                try:
+                    cost_write_check(
+                        user=self.user,
+                        system=system,
+                        fiscal_year=action.fiscal_year,
+                        stage=action.stage,
+                        category=None,
+                        memo=memo,
+                    )
+                    refusals[key] = ""
+                except ApplicationError as exc:
+                    refusals[key] = str(exc.message)
+            if refusals[key]:
+                self.errors.add(sheet.name, action.row, sheet.header("stage"), refusals[key])

@@ -62,6 +62,28 @@ class ContractImporter(ModelImporter):
         Field("systems", _("システム番号"), lookup="number", aliases=("システム",), width=24),
     )
 
+    def _plan_row(self, sheet, row, values, key, obj) -> None:
+        """Then other capabilities' write guards (the review gate) on the planned contract: a refusal
+        is a row error, in the dry run and in the apply, so the import writes nothing."""
+        from saiteki.core.errors import ApplicationError
+        from saiteki.ledger.models import System
+        from saiteki.ledger.services import contract_write_check
+
+        planned = len(self.actions)
+        super()._plan_row(sheet, row, values, key, obj)
+        if len(self.actions) == planned:
+            return
+        action = self.actions[-1]
+        ids = action.m2m.get("systems")
+        systems = (
+            list(System.objects.filter(pk__in=ids)) if ids is not None else list(action.obj.systems.all())
+        )
+        memo = self.__dict__.setdefault("_guard_memo", {})
+        try:
+            contract_write_check(user=self.user, contract=action.obj, systems=systems, memo=memo)
+        except ApplicationError as exc:
+            self.errors.add(sheet.name, row, sheet.header("number"), str(exc.message))
+
 
 class ComponentImporter(ModelImporter):
     """ソフトウェア構成 (key システム番号 + 製品名); the server by its 機器名."""
