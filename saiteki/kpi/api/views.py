@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from saiteki.core import permissions as perms
+from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.api.viewsets import ERROR_RESPONSES
 from saiteki.core.errors import ValidationFailed
 from saiteki.core.exporting import download_response
@@ -19,6 +20,10 @@ from saiteki.kpi.api import serializers as s
 from saiteki.kpi.choices import ReportStatus
 from saiteki.kpi.models import KpiDefinition, KpiReport, KpiValue
 
+CLOSE_RESPONSES = {
+    **ERROR_RESPONSES,
+    409: OpenApiResponse(ErrorSerializer, description="確定済み・確定できない年度"),
+}
 FY = OpenApiParameter("fiscal_year", int, required=False, description="年度（西暦の開始年。省略時は今年度）")
 
 
@@ -91,7 +96,9 @@ class ValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def evidence(self, request, pk=None):
         """Exactly the records counted for the value, and the figures used."""
         _check_view(request, KpiValue)
-        value = KpiValue.objects.select_related("definition").filter(pk=pk).first()
+        value = (
+            KpiValue.objects.select_related("definition").filter(pk=pk).first() if str(pk).isdigit() else None
+        )
         if value is None:
             raise Http404
         return Response(
@@ -106,7 +113,7 @@ class ValueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 class YearCloseView(APIView):
     """POST closes the fiscal year (年度末確定): values and evidence are frozen."""
 
-    @extend_schema(request=None, responses={200: s.YearCloseSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=None, responses={200: s.YearCloseSerializer, **CLOSE_RESPONSES})
     def post(self, request, fy: int):
         close = services.fiscal_year_close(fiscal_year=fy, user=request.user, request=request)
         return Response(
@@ -117,7 +124,7 @@ class YearCloseView(APIView):
 class YearReopenView(APIView):
     """POST re-opens a closed year (admin, ``reason`` required; audited)."""
 
-    @extend_schema(request=s.ReopenSerializer, responses={200: s.YearCloseSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=s.ReopenSerializer, responses={200: s.YearCloseSerializer, **CLOSE_RESPONSES})
     def post(self, request, fy: int):
         data = request.data if isinstance(request.data, dict) else {}
         close = services.fiscal_year_reopen(
@@ -161,7 +168,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        report = self.get_queryset().filter(pk=pk, status=ReportStatus.DONE).first()
+        report = (
+            self.get_queryset().filter(pk=pk, status=ReportStatus.DONE).first() if str(pk).isdigit() else None
+        )
         fmt = request.query_params.get("file_format", "")
         file = {"xlsx": report.xlsx, "pdf": report.pdf}.get(fmt) if report else None
         if not file:
