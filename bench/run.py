@@ -48,6 +48,7 @@ def main() -> int:
         "bench.lifecycle_bench",
         "bench.knowledge_bench",
         "bench.kpi_bench",
+        "bench.reviews_bench",
     ):
         try:
             __import__(extra)

@@ -109,7 +109,7 @@ def cost_grid_save(
             row = existing.get(key)
             if value is not None and (row is None or row.amount != value):
                 cost_write_check(
-                    user=user, system=system, fiscal_year=key[0], stage=stage, category=key[1], memo=memo
+                    user=user, system=system, fiscal_year=int(key[0]), stage=stage, category=key[1], memo=memo
                 )
             if value is None:
                 if row is not None:

@@ -527,6 +527,7 @@ def case_budget_apply(*, user, case: ReviewCase) -> dict[str, int]:
         for line in case.lines.all()
         if line.assessed_amount is not None
     }
+    assert case.system is not None
     with transaction.atomic():
         counts = cost_grid_save(
             user=user, system=case.system, stage=CostStage.BUDGET, cells=cells, reason=BUDGET_APPLY_REASON

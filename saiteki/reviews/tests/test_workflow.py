@@ -359,3 +359,37 @@ def test_due_dates_count_business_days(role_users, systems):
     )
     case = services.case_transition(user=role_users["owner"], case=case, name="submit")
     assert business_days_between(timezone.localdate(), case.due_date) == 10
+
+
+def test_karte_proposals_become_proposals_once(role_users, systems):
+    from saiteki.core.services import journal_entry_create
+    from saiteki.reviews.models import Proposal
+
+    journal_entry_create(
+        obj=systems["own"],
+        author=role_users["admin"],
+        kind="proposal",
+        date=__import__("datetime").date.today(),
+        title="集約計画: 統合サーバへ移行",
+        body="集約計画で採用",
+    )
+    assert services.proposals_from_journal(user=role_users["admin"]) == 1
+    assert services.proposals_from_journal(user=role_users["admin"]) == 0
+    assert Proposal.objects.get().title == "集約計画: 統合サーバへ移行"
+
+
+def test_kpi_sources_and_schedule_are_registered(role_users, systems):
+    from saiteki.core.registry import registry
+    from saiteki.reviews.tests.helpers import approved_case
+
+    assert "reviews.remind_overdue" in registry.schedules
+    approved_case(
+        owner=role_users["owner"],
+        admin=role_users["admin"],
+        system=systems["own"],
+        fiscal_year=FY,
+        requested={"other": 1000},
+        assessed={"other": 700},
+    )
+    assert registry.kpi_sources["reviews.reductions"].compute(FY) == 300
+    assert registry.kpi_sources["reviews.reductions"].compute(FY - 5) is None
