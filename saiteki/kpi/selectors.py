@@ -258,9 +258,9 @@ def dashboard_for(*, user, fiscal_year: int) -> Dashboard:
     board.by_hosting = [(str(hosting_labels[k]), by_hosting.get(k, 0)) for k in hosting_labels]
     board.systems_total = sum(by_status.values())
 
-    run = Cost.objects.filter(
-        system__in=systems.values("pk"), stage=CostStage.BUDGET, category__in=RUN_CATEGORIES
-    )
+    run = Cost.objects.filter(stage=CostStage.BUDGET, category__in=RUN_CATEGORIES)
+    if scoped:  # prefecture-wide roles read every row: no join through the systems at 50,000 systems
+        run = run.filter(system__in=systems.values("pk"))
     totals = dict(
         run.filter(fiscal_year__in=[fiscal_year, fiscal_year - 1, BASELINE_FY])
         .order_by()
