@@ -71,5 +71,6 @@ def test_admin_creates_runs_and_exports_a_plan(page, live_server, role_users, le
     assert download.suggested_filename.endswith(".xlsx") and "サーバ集約計画" in download.suggested_filename
     wb = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     assert "ホスト別配置" in wb.sheetnames and "削減効果" in wb.sheetnames
-    assert wb["ホスト別配置"]["C1"].value == "機器名" and wb["ホスト別配置"].max_row == 4
+    # Row 1 names the run, row 2 is the header, then one row per placed machine.
+    assert wb["ホスト別配置"]["C2"].value == "機器名" and wb["ホスト別配置"].max_row == 5
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
