@@ -127,6 +127,7 @@ class BoardView(View):
             .select_related("system")[:50],
             "exceptions": selectors.exceptions_for(user=request.user, fiscal_year=fy),
             "years": list(range(fy - 7, fy + 2)),
+            "can_add": perms.role_allows(request.user, perms.ADD, ReviewCase),
         }
         return render(request, "reviews/board.html", context)
 

@@ -283,3 +283,43 @@ def test_budget_apply_writes_assessed_amounts_with_the_reason(gate, role_users, 
     assert budget == {"app_maintenance": 900_000, "hw_lease": 400_000}
     change = ObjectChange.objects.filter(content_type__model="cost").latest("id")
     assert change.reason == services.BUDGET_APPLY_REASON
+
+
+def test_requested_amounts_import_refreshes_totals_and_respects_state(role_users, systems):
+    owner, admin = role_users["owner"], role_users["admin"]
+    draft = services.case_create(
+        user=owner, kind="P", fiscal_year=FY, system=systems["own"], requested={"other": 1}
+    )
+    decided = approved_case(owner=owner, admin=admin, system=systems["own"], fiscal_year=FY + 1)
+    data = _xlsx(
+        "要求額",
+        ["審査案件ID", "経費区分", "要求額"],
+        [[draft.pk, "アプリケーション保守", 2_000_000], [draft.pk, "その他", 500]],
+    )
+    preview = pipeline.import_preview(
+        importer="reviews.case_lines", user=owner, source=data, file_name="r.xlsx"
+    )
+    assert preview.error_count == 0, [(e.column, e.message) for e in preview.errors]
+    pipeline.import_apply(importer="reviews.case_lines", user=owner, source=data, file_name="r.xlsx")
+    draft.refresh_from_db()
+    assert draft.requested_total == 2_000_500
+    refused = _xlsx("要求額", ["審査案件ID", "経費区分", "要求額"], [[decided.pk, "その他", 9]])
+    preview = pipeline.import_preview(
+        importer="reviews.case_lines", user=owner, source=refused, file_name="r.xlsx"
+    )
+    assert preview.error_count == 1 and "変更できません" in preview.errors[0].message
+
+
+def test_requested_amounts_template_imports_back_without_changes(client, role_users, systems):
+    owner = role_users["owner"]
+    services.case_create(
+        user=owner, kind="P", fiscal_year=FY, system=systems["own"], requested={"other": 1_000}
+    )
+    client.force_login(owner)
+    response = client.get(reverse("core:import_template", args=["reviews.case_lines"]))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    preview = pipeline.import_preview(
+        importer="reviews.case_lines", user=owner, source=data, file_name="t.xlsx"
+    )
+    assert preview.error_count == 0 and preview.rows == []
