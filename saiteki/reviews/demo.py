@@ -88,6 +88,9 @@ def load_reviews() -> str:
     systems = list(System.objects.select_related("owning_division").order_by("number"))
     if not systems:
         return "台帳がないため追加なし"
+    from .services import rubric_defaults_ensure
+
+    rubric_defaults_ensure()
     rng = random.Random(SEED)
     now = timezone.now()
     cfy = fiscal_year_of(datetime.date.today())

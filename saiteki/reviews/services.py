@@ -656,6 +656,54 @@ def evaluation_save(
     return evaluation
 
 
+#: The default rubric (also created by migration 0002): name, basis, weight, guidance for 1–5.
+DEFAULT_RUBRIC = (
+    (
+        "類似システムとの経費比較",
+        "cost_peers",
+        3,
+        "5: 類似システムの中央値より2割以上安い／3: 中央値程度／1: 中央値の1.5倍以上",
+    ),
+    (
+        "サーバの利用率",
+        "utilisation",
+        2,
+        "5: CPU・メモリの平均利用率が適正（30〜70%）／3: 低いが集約予定あり／1: 10%未満で集約予定なし",
+    ),
+    (
+        "共通基盤の利用",
+        "common_platform",
+        2,
+        "5: 共通基盤・クラウド・統合認証を利用／3: 一部利用／1: 単独の物理サーバで利用予定なし",
+    ),
+    (
+        "セキュリティ",
+        "security",
+        2,
+        "5: ポリシーに沿い監査指摘なし／3: 軽微な指摘あり／1: 重大な指摘が未対応",
+    ),
+    (
+        "BCP・バックアップ",
+        "bcp",
+        2,
+        "5: 基準どおりのバックアップと訓練実施／3: 一部未達／1: バックアップの基準未達",
+    ),
+    ("利用者満足度", "satisfaction", 1, "5: 満足度調査で80%以上が満足／3: 50〜80%／1: 50%未満または未調査"),
+)
+
+
+def rubric_defaults_ensure() -> int:
+    """Create the default rubric criteria that are missing (a fresh or flushed database); returns how
+    many were created. Existing criteria (possibly edited by admins) are left as they are."""
+    created = 0
+    for order, (name, basis, weight, guidance) in enumerate(DEFAULT_RUBRIC, start=1):
+        _obj, new = RubricCriterion.objects.get_or_create(
+            name=name, defaults={"basis": basis, "weight": weight, "guidance": guidance, "order": order * 10}
+        )
+        created += new
+    return created
+
+
 def evaluation_score(evaluation: Evaluation) -> Decimal | None:
     """Weighted mean of the scores (weights of the rubric), two decimals; None without scores."""
     rows = list(evaluation.scores.select_related("criterion"))

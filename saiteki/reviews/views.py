@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from saiteki.core import permissions as perms
@@ -141,7 +142,7 @@ class CaseListView(ObjectListView):
     model = ReviewCase
     table = CASE_TABLE
     filterset_class = CaseFilterSet
-    title = _("審査案件")
+    title = gettext_lazy("審査案件")
     export_scope_filters = ("fiscal_year",)
 
     def export_scope(self, request, filterset) -> list[str]:
@@ -512,7 +513,7 @@ class ProposalListView(ObjectListView):
     model = Proposal
     table = PROPOSAL_TABLE
     filterset_class = ProposalFilterSet
-    title = _("改善提案")
+    title = gettext_lazy("改善提案")
     template_name = "reviews/proposal_list.html"
 
     def extra_context(self, request) -> dict:

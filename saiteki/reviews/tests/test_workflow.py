@@ -321,8 +321,9 @@ def test_evaluation_score_is_weighted(role_users, systems):
     case = services.case_create(
         user=role_users["owner"], kind=CaseKind.EVALUATION, fiscal_year=FY, system=systems["own"]
     )
+    services.rubric_defaults_ensure()  # the migration's rows are gone after a flushing test
     criteria = list(RubricCriterion.objects.filter(active=True))
-    assert len(criteria) == 6  # the default rubric (data migration)
+    assert len(criteria) == 6
     scores = {c.pk: (5 if c.weight == 3 else 3, "") for c in criteria}
     ev = services.evaluation_save(user=admin, case=case, scores=scores, disposition="improve", summary="改善")
     weight = sum(c.weight for c in criteria)
