@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from saiteki.core.display import date_text, fy_text, yen_text
+from saiteki.core.display import date_text, fy_text, is_english, yen_text
 from saiteki.core.money import format_yen_unit
 
 register = template.Library()
@@ -51,6 +51,8 @@ def yen(value) -> str:
 def yen_unit(value, unit: str = "auto") -> str:
     if value in (None, ""):
         return ""
+    if is_english():
+        return yen_text(value)  # 万円/億円 mean nothing to an English reader: ¥1,234,567
     return format_yen_unit(int(value), unit)
 
 

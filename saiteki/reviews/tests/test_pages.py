@@ -177,3 +177,15 @@ def test_actions_through_the_pages(client, role_users, systems):
     # An illegal transition through the page: a Japanese message, nothing changed.
     response = client.post(reverse("reviews:case_transition", args=[c.pk]), {"name": "submit"}, follow=True)
     assert "「承認」の状態では「提出」はできません" in response.content.decode()
+
+
+def test_karte_shows_cases_gate_status_and_exceptions(client, role_users, systems, case):
+    services.gate_exception_create(
+        user=role_users["admin"], system=systems["own"], fiscal_year=FY, gate="D", reason="災害対応の緊急調達"
+    )
+    client.force_login(role_users["owner"])
+    page = client.get(
+        reverse("ledger:system_detail", args=[systems["own"].pk]) + "?tab=karte"
+    ).content.decode()
+    assert 'data-testid="karte-reviews"' in page
+    assert "災害対応の緊急調達" in page and "予算要求前審査" in page
