@@ -18,7 +18,7 @@ class WarekiDateInput(forms.TextInput):
     def __init__(self, style: str = "wareki", attrs=None):
         self.style = style
         attrs = {
-            "placeholder": "例: 令和8年4月1日 / R8.4.1 / 2026-04-01",
+            "placeholder": _("例: 令和8年4月1日 / R8.4.1 / 2026-04-01"),
             "inputmode": "text",
             **(attrs or {}),
         }

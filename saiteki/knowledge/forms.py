@@ -36,7 +36,7 @@ class ArticleForm(forms.Form):
     cycle = forms.CharField(
         label=_("年間の作業（業務フロー）"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "4月: 予算執行開始\n10月: 次年度予算要求"}),
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("4月: 予算執行開始\n10月: 次年度予算要求")}),
         help_text=_("業務フローのとき、1行に「月: 作業」を書きます。"),
     )
     tags = forms.CharField(label=_("タグ"), required=False, help_text=_("読点・カンマ・空白で区切ります。"))

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from saiteki.core.fiscal import fiscal_year_range
 
@@ -122,8 +123,10 @@ def related_articles(*, user, article: Article, limit: int = 5) -> list[Article]
 def faq_by_category(*, user) -> list[tuple[str, list[Article]]]:
     groups: dict[str, list[Article]] = defaultdict(list)
     for a in articles_for(user=user).filter(kind=ArticleKind.FAQ).order_by("category", "title"):
-        groups[a.category or "その他"].append(a)
-    return sorted(groups.items(), key=lambda kv: (kv[0] == "その他", kv[0]))
+        groups[a.category or ""].append(a)
+    # Uncategorised FAQs come last, under 「その他」 in the reader's language.
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0]))
+    return [(category or _("その他"), articles) for category, articles in ordered]
 
 
 def articles_for_system(*, user, system) -> list[Article]:
@@ -215,11 +218,11 @@ def knowledge_stats(*, user, fiscal_year: int) -> Stats:
     )
     divisions: dict[str, list] = defaultdict(lambda: [set(), 0, 0])
     for name, uid in views.values_list("division__name", "user_id"):
-        row = divisions[name or "（所属なし）"]
+        row = divisions[name or _("（所属なし）")]
         row[0].add(uid)
         row[1] += 1
     for name, uid in searches.values_list("division__name", "user_id"):
-        row = divisions[name or "（所属なし）"]
+        row = divisions[name or _("（所属なし）")]
         row[0].add(uid)
         row[2] += 1
     staff = staff_ids(fiscal_year=fiscal_year)

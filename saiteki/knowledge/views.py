@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
-from saiteki.core.fiscal import fiscal_year_label
 
 from . import selectors, services
 from . import text as t
@@ -328,5 +328,5 @@ def stats(request):
     return render(
         request,
         "knowledge/stats.html",
-        {"title": _("ナレッジの利用状況"), "stats": data, "fy_label": fiscal_year_label(fy)},
+        {"title": _("ナレッジの利用状況"), "stats": data, "fy_label": fy_text(fy)},
     )

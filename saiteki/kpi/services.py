@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.context import change_context
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed
 from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of
 from saiteki.core.models import AuditEvent
@@ -188,8 +189,7 @@ def kpi_entry_set(*, definition: KpiDefinition, fiscal_year: int, value, evidenc
     fiscal_year = _check_year(fiscal_year)
     if year_is_closed(fiscal_year):
         raise YearClosedError(
-            _("%(fy)sは確定済みです。変更するには確定を解除してください。")
-            % {"fy": fiscal_year_label(fiscal_year)}
+            _("%(fy)sは確定済みです。変更するには確定を解除してください。") % {"fy": fy_text(fiscal_year)}
         )
     if definition_kind(definition) == KpiKind.COMPUTED:
         raise ValidationFailed(_("この指標は自動集計されます。手入力はできません。"))
@@ -235,11 +235,11 @@ def fiscal_year_close(
     now = now or timezone.now()
     if fiscal_year >= fiscal_year_of(timezone.localdate(now)):
         raise ValidationFailed(
-            _("%(fy)sはまだ終わっていないため確定できません。") % {"fy": fiscal_year_label(fiscal_year)}
+            _("%(fy)sはまだ終わっていないため確定できません。") % {"fy": fy_text(fiscal_year)}
         )
     close = FiscalYearClose.objects.select_for_update().filter(fiscal_year=fiscal_year).first()
     if close is not None and close.closed:
-        raise YearClosedError(_("%(fy)sは確定済みです。") % {"fy": fiscal_year_label(fiscal_year)})
+        raise YearClosedError(_("%(fy)sは確定済みです。") % {"fy": fy_text(fiscal_year)})
     defs = list(KpiDefinition.objects.filter(active=True))
     targets = _targets_for(defs, fiscal_year)
     previous = _previous_values(defs, fiscal_year)
@@ -277,7 +277,7 @@ def fiscal_year_reopen(*, fiscal_year: int, user, reason: str, request=None) -> 
         )
     close = FiscalYearClose.objects.select_for_update().filter(fiscal_year=fiscal_year, closed=True).first()
     if close is None:
-        raise ValidationFailed(_("%(fy)sは確定されていません。") % {"fy": fiscal_year_label(fiscal_year)})
+        raise ValidationFailed(_("%(fy)sは確定されていません。") % {"fy": fy_text(fiscal_year)})
     with change_context(user=user, reason=reason.strip()[:500]):
         close.closed = False
         close.reason = reason.strip()[:500]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError, ParseError
 from saiteki.core.exporting import download_response
 from saiteki.core.fiscal import fiscal_year_label, parse_date
@@ -48,8 +49,8 @@ def _year_context(request, fy: int) -> dict:
     closed = selectors.closed_years()
     return {
         "fy": fy,
-        "fy_label": fiscal_year_label(fy),
-        "years": [(y, fiscal_year_label(y), y in closed) for y in selectors.kpi_years()],
+        "fy_label": fy_text(fy),
+        "years": [(y, fy_text(y), y in closed) for y in selectors.kpi_years()],
         "year_closed": closed.get(fy),
         "can_close": perms.has_right(request.user, perms.KPI_CLOSE),
     }
@@ -108,7 +109,7 @@ def definition_detail(request, pk: int):
     if current is not None:
         current = KpiValue.objects.get(pk=current.pk)
     chart = {
-        "labels": [fiscal_year_label(v.fiscal_year) for v in trend],
+        "labels": [fy_text(v.fiscal_year) for v in trend],
         "values": [float(v.value) if v.value is not None else None for v in trend],
         "targets": [float(v.target) if v.target is not None else None for v in trend],
         "names": [_("実績値"), _("目標値")],
@@ -144,7 +145,7 @@ def evidence(request, pk: int):
         "kpi/evidence.html",
         {
             "title": _("%(name)s（%(fy)s）の根拠")
-            % {"name": value.definition.name, "fy": fiscal_year_label(value.fiscal_year)},
+            % {"name": value.definition.name, "fy": fy_text(value.fiscal_year)},
             "value": value,
             "page": page,
             "figures": (value.evidence or {}).get("figures", {}),
@@ -165,7 +166,7 @@ def refresh(request):
     if not perms.has_right(request.user, perms.KPI_CLOSE):
         raise PermissionDenied
     services.kpi_values_refresh(fiscal_year=fy)
-    messages.success(request, _("%(fy)sの評価指標を再集計しました。") % {"fy": fiscal_year_label(fy)})
+    messages.success(request, _("%(fy)sの評価指標を再集計しました。") % {"fy": fy_text(fy)})
     return _back(request, reverse("kpi:dashboard") + f"?fy={fy}")
 
 
@@ -186,7 +187,7 @@ def year_close(request, fy: int):
             raise PermissionDenied from exc
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("%(fy)sを確定しました。") % {"fy": fiscal_year_label(fy)})
+        messages.success(request, _("%(fy)sを確定しました。") % {"fy": fy_text(fy)})
     return _back(request, reverse("kpi:years") + f"?fy={fy}")
 
 
@@ -201,7 +202,7 @@ def year_reopen(request, fy: int):
             raise PermissionDenied from exc
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("%(fy)sの確定を解除しました。") % {"fy": fiscal_year_label(fy)})
+        messages.success(request, _("%(fy)sの確定を解除しました。") % {"fy": fy_text(fy)})
     return _back(request, reverse("kpi:years") + f"?fy={fy}")
 
 
@@ -264,7 +265,7 @@ def report_list(request):
         {
             "title": _("年次報告（IT戦略推進委員会への報告）"),
             "reports": selectors.reports_for(user=request.user),
-            "closed_years": [(y, fiscal_year_label(y)) for y in sorted(closed, reverse=True)],
+            "closed_years": [(y, fy_text(y)) for y in sorted(closed, reverse=True)],
             "done": ReportStatus.DONE,
             **_year_context(request, fy),
         },

@@ -80,7 +80,7 @@ class SystemFilterSet(django_filters.FilterSet):
     joint_use = django_filters.BooleanFilter(
         label=_("共同利用"),
         method="filter_joint_use",
-        widget=forms.Select(choices=[("", "すべて"), ("true", "あり"), ("false", "なし")]),
+        widget=forms.Select(choices=[("", _("すべて")), ("true", _("あり")), ("false", _("なし"))]),
     )
     standard_business = django_filters.ChoiceFilter(
         label=_("標準化対象業務"), choices=StandardBusiness.choices, empty_label=_("すべて")

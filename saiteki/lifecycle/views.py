@@ -18,6 +18,7 @@ from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
 from saiteki.core.context import change_context
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
 from saiteki.core.excel import XLSX_CONTENT_TYPE
 from saiteki.core.fiscal import fiscal_year_of
@@ -177,7 +178,7 @@ def _forecast_params(request) -> tuple[int, int | None]:
 
 def _basis_label(row) -> str:
     if row.cost_basis == "own":
-        return _("前回整備経費（%(fy)s）") % {"fy": f"{row.cost_basis_fy}年度"}
+        return _("前回整備経費（%(fy)s）") % {"fy": fy_text(row.cost_basis_fy, style="seireki")}
     if row.cost_basis == "peers":
         return _("同じ稼働形態のシステムの中央値")
     return _("実績なし")
