@@ -179,9 +179,7 @@ class SystemDetailView(ObjectDetailView):
         tab = tab if tab in dict(SYSTEM_TABS) else "overview"
         context.update({"tab": tab, "tabs": SYSTEM_TABS, "title": str(obj)})
         if tab == "overview":
-            context["planned_renewal"] = (
-                fy_text(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
-            )
+            context["planned_renewal"] = fy_text(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
             context["users"] = "、".join(
                 label
                 for flag, label in (
