@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: system packages, lint, migrations check, the whole suite on SQLite and on PostgreSQL.
+# make test: system packages, lint, type check, migrations check, the whole suite on SQLite and on PostgreSQL.
 #   REQUIRE_POSTGRES=1  fail if PostgreSQL does not answer (CI sets it)
 #   DATABASE_URL        PostgreSQL to test on (default postgres://postgres@127.0.0.1:5432/saiteki)
 #   PYTEST_ARGS         extra pytest arguments (e.g. "-k ledger")
@@ -27,6 +27,16 @@ fi
 echo "==> ruff"
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
+echo "==> mypy"
+# The typed boundaries (STYLE.md habit 12): core, every app's services and selectors, the importers and
+# the optimizer. Settings come from [tool.django-stubs] in pyproject.toml.
+mypy_targets=(saiteki/core)
+for f in saiteki/*/services.py saiteki/*/selectors.py; do
+  [[ $f == saiteki/core/* ]] || mypy_targets+=("$f")
+done
+mypy_targets+=(saiteki/ledger/importers saiteki/accounts/importers.py saiteki/knowledge/importers.py
+  saiteki/consolidation/optimizer)
+.venv/bin/mypy "${mypy_targets[@]}" || exit 1
 echo "==> makemigrations --check"
 $PY manage.py makemigrations --check --dry-run -v1 || exit 1
 $PY manage.py compilemessages -v0 --ignore ".venv/*" --ignore "var/*" || exit 1

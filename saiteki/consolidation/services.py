@@ -184,7 +184,9 @@ def scenario_run_execute(*, run_id: int, report: Report | None = None) -> dict:
 
 
 def _adoption_body(run: ScenarioRun, system: dict) -> str:
-    hosts = run.result["hosts"]
+    result = run.result
+    assert result is not None  # only a succeeded run is adopted
+    hosts = result["hosts"]
     lines = [
         _("集約シナリオ「%(name)s」第%(n)d回の計算結果を計画として採用しました。")
         % {"name": run.scenario.name, "n": run.number},
@@ -196,7 +198,7 @@ def _adoption_body(run: ScenarioRun, system: dict) -> str:
         },
     ]
     for mid in system["machines"]:
-        k = run.result["placement"].get(mid)
+        k = result["placement"].get(mid)
         if k is not None:
             lines.append(
                 _("・%(machine)s → 新ホスト%(host)d") % {"machine": mid, "host": hosts[k]["index"] + 1}

@@ -112,7 +112,7 @@ def record_change(
     return change
 
 
-def related_before_and_after(instance: models.Model) -> list[models.Model]:
+def related_before_and_after(instance: ChangeLoggedModel) -> list[models.Model]:
     """The objects a change is linked to: those related before it (captured by the pre-save and
     pre-m2m handlers) and those related after it, so removing a shared server from a system still
     shows on that system's history."""
@@ -213,12 +213,14 @@ def _key(instance) -> tuple:
 def _touch(ctx: context.ChangeContext, instance, action: str, before: dict | None) -> None:
     # The row is dated when the object was first changed in the batch (a nested ``change_context(at=…)``
     # of a historical load), not when the batch closes.
+    pending = ctx.pending
+    assert pending is not None  # only called inside a change batch
     key = _key(instance)
-    if key in ctx.pending:
-        _old, first_action, first_before, *first_at = ctx.pending[key]
-        ctx.pending[key] = (instance, first_action, first_before, *first_at)
+    if key in pending:
+        _old, first_action, first_before, *first_at = pending[key]
+        pending[key] = (instance, first_action, first_before, *first_at)
     else:
-        ctx.pending[key] = (instance, action, before, ctx.at)
+        pending[key] = (instance, action, before, ctx.at)
 
 
 def _tracked(sender) -> bool:

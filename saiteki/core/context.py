@@ -9,6 +9,7 @@ requests and by :func:`change_context` for services, imports, jobs and managemen
 from __future__ import annotations
 
 import contextlib
+import datetime
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -28,7 +29,7 @@ class ChangeContext:
     # Open change batch (see saiteki.core.changelog.change_batch): object key → (instance, action, before).
     pending: dict | None = None
     # Historical data (demo data, migrations of old ledgers) may record when a change really happened.
-    at: object | None = None
+    at: datetime.datetime | None = None
 
     def actor(self):
         """The user responsible for the change, or None for system actions."""
@@ -60,7 +61,7 @@ def change_context(
     enabled: bool | None = None,
     request: object | None = None,
     pending: dict | None = None,
-    at: object | None = None,
+    at: datetime.datetime | None = None,
 ) -> Iterator[ChangeContext]:
     """Run a block with a given actor/reason; nested blocks inherit what they do not override.
 

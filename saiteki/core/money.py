@@ -34,7 +34,7 @@ UNITS: Final[dict[str, int]] = {"円": 0, "千円": 3, "万円": 4, "百万円":
 
 #: Units that ``unit="auto"`` chooses from. 千円/百万円 are column conventions of budget tables, not how
 #: anyone reads a single amount aloud, so a summary never shows 「5.0千円」 but 「5,000円」.
-AUTO_UNITS: Final[tuple[str, ...]] = ("億円", "万円", "円")
+AUTO_UNITS: Final[tuple[Unit, ...]] = ("億円", "万円", "円")
 
 _MINUS_SIGNS: Final = "-△▲"
 # Minus-like characters NFKC leaves alone (U+2212 MINUS SIGN, hyphens, dashes); folded to "-".

@@ -23,13 +23,15 @@ object (``current_role``, ``current_division``) and the model class.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import rules
 from django.apps import apps
 from django.db.models import Model, QuerySet
 
 from saiteki.core.roles import Role
+
+_QS = TypeVar("_QS", bound=QuerySet)
 
 VIEW, ADD, CHANGE, DELETE, EXPORT, IMPORT, HISTORY = (
     "view",
@@ -215,7 +217,7 @@ def can_create(user, model: type[Model], values: Mapping[str, Any]) -> bool:
     return all(divisions & own for divisions in sets)
 
 
-def scope_queryset(qs: QuerySet, user, action: str = VIEW) -> QuerySet:
+def scope_queryset(qs: _QS, user, action: str = VIEW) -> _QS:
     """Set-level check, the same policy as :func:`can` expressed as a filter."""
     model = qs.model
     if not role_allows(user, action, model):

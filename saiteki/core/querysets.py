@@ -7,11 +7,13 @@ are in :mod:`saiteki.core.permissions`; this queryset only applies them.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 
 
 class RestrictedQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user, action: str = "view") -> Self:
         from saiteki.core.permissions import scope_queryset
 
         return scope_queryset(self, user, action)

@@ -34,6 +34,7 @@ def journal_entry_create(
         raise ValidationFailed(
             _("カルテ記録を保存できませんでした。入力内容を確認してください。"), fields=errors
         )
+    assert date is not None  # a missing date is one of the errors above
     entry = JournalEntry(
         object=obj,
         kind=kind,

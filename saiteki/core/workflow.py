@@ -53,7 +53,7 @@ returns (``notify`` already waits for the transaction to commit).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +126,7 @@ class WorkflowMixin(FSMModelMixin):
     in services and forms as on any other model.
     """
 
-    def clean_fields(self, exclude=None):
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         exclude = set(exclude or ())
         protected = [
             f
@@ -135,7 +135,7 @@ class WorkflowMixin(FSMModelMixin):
         ]
         errors: dict = {}
         try:
-            super().clean_fields(exclude=exclude | {f.name for f in protected})  # type: ignore[misc]
+            super().clean_fields(exclude=exclude | {f.name for f in protected})
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         for f in protected:

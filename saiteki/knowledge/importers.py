@@ -86,6 +86,7 @@ class FaqImporter(Importer):
             notes.extend(upload.notes())
             sheet = upload.sheets.get("faq")
             for number, values in sheet.rows() if sheet is not None else []:
+                assert sheet is not None  # rows only come from the sheet
                 try:
                     question = clean_text(values.get("question"), max_length=200)
                     answer = as_text(values.get("answer")).strip()

@@ -113,10 +113,10 @@ def karte_timeline(
                 TimelineItem(time=datetime.combine(e.date, e.created_at.timetz()), kind="journal", journal=e)
             )
     if kind != "journal":
-        changes = history_for(system).exclude(content_type=ContentType.objects.get_for_model(JournalEntry))
+        history = history_for(system).exclude(content_type=ContentType.objects.get_for_model(JournalEntry))
         if kind:
-            changes = changes.filter(content_type__model=kind)
-        changes = list(changes[:limit])
+            history = history.filter(content_type__model=kind)
+        changes = list(history[:limit])
         for c, shown in zip(changes, changes_for_display(changes, date_style=date_style), strict=True):
             items.append(TimelineItem(time=c.time, kind=c.content_type.model, change=c, shown=shown))
     items.sort(key=lambda i: i.time, reverse=True)

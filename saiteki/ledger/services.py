@@ -10,7 +10,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
 from saiteki.core.errors import ConflictError, ParseError, PermissionDeniedError, ValidationFailed
-from saiteki.core.money import format_yen, parse_yen
+from saiteki.core.money import Unit, format_yen, parse_yen
 from saiteki.core.registry import run_guards
 from saiteki.ledger.choices import CostCategory, CostStage
 from saiteki.ledger.models import Cost, System
@@ -24,7 +24,7 @@ COST_FY_MAX = 2100
 class CostGridConflict(ConflictError):
     """Cells another user changed after this grid was read; ``current`` holds their amounts now."""
 
-    def __init__(self, message=None, *, fields=None, current=None):
+    def __init__(self, message=None, *, fields=None, current=None) -> None:
         super().__init__(message, fields=fields)
         self.current: dict[tuple[int, str], int | None] = current or {}
 
@@ -35,7 +35,7 @@ def cost_grid_save(
     system: System,
     stage: str,
     cells: dict[tuple[int, str], str | int | None],
-    unit: str = "円",
+    unit: Unit = "円",
     reason: str = "",
     expected: dict[tuple[int, str], int | None] | None = None,
 ) -> dict[str, int]:
@@ -105,11 +105,16 @@ def cost_grid_save(
                     current=conflicts,
                 )
         memo: dict = {}
-        for key, value in parsed.items():
-            row = existing.get(key)
+        for cell, value in parsed.items():
+            row = existing.get(cell)
             if value is not None and (row is None or row.amount != value):
                 cost_write_check(
-                    user=user, system=system, fiscal_year=int(key[0]), stage=stage, category=key[1], memo=memo
+                    user=user,
+                    system=system,
+                    fiscal_year=int(cell[0]),
+                    stage=stage,
+                    category=cell[1],
+                    memo=memo,
                 )
             if value is None:
                 if row is not None:
@@ -117,7 +122,7 @@ def cost_grid_save(
                     counts["deleted"] += 1
             elif row is None:
                 Cost.objects.create(
-                    system=system, fiscal_year=key[0], category=key[1], stage=stage, amount=value
+                    system=system, fiscal_year=cell[0], category=cell[1], stage=stage, amount=value
                 )
                 counts["created"] += 1
             elif row.amount != value:
@@ -127,7 +132,11 @@ def cost_grid_save(
     return counts
 
 
-def _unchanged_dropped(parsed, expected, existing):
+def _unchanged_dropped(
+    parsed: dict[tuple[int, str], int | None],
+    expected: dict[tuple[int, str], int | None],
+    existing: dict[tuple[int, str], Cost],
+) -> tuple[dict[tuple[int, str], int | None], dict[tuple[int, str], int | None]]:
     """Keep only the cells the user changed; report those someone else changed meanwhile."""
     changed: dict[tuple[int, str], int | None] = {}
     conflicts: dict[tuple[int, str], int | None] = {}

@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
 
@@ -23,6 +24,14 @@ from saiteki.ledger.models import Cost, Server, System
 from .choices import Horizon, RenewalTrigger, RiskStatus
 from .models import ComponentLifecycle
 from .risk import ENDED, OPEN, worst
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class _WithStatus(TypedDict):
+        """The ``status`` annotation of :func:`component_risks` rows (a :class:`RiskStatus` value)."""
+
+        status: str
 
 
 def status_expression(on: datetime.date):
@@ -41,7 +50,9 @@ def in_use(qs: QuerySet[ComponentLifecycle]) -> QuerySet[ComponentLifecycle]:
     return qs.exclude(component__system__status=LifecycleStatus.RETIRED)
 
 
-def component_risks(*, user, on: datetime.date | None = None) -> QuerySet[ComponentLifecycle]:
+def component_risks(
+    *, user, on: datetime.date | None = None
+) -> QuerySet[WithAnnotations[ComponentLifecycle, _WithStatus]]:
     """Every component the user may see, with ``status`` on ``on`` (default today)."""
     on = on or datetime.date.today()
     qs = in_use(ComponentLifecycle.objects.restrict(user, perms.VIEW))
@@ -101,7 +112,7 @@ class SystemRisk:
     system: System
     status: str
     components: list[ComponentRisk] = field(default_factory=list)
-    servers: list[tuple[Server, str]] = field(default_factory=list)
+    servers: list[tuple[Server, StrOrPromise]] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -129,7 +140,7 @@ def system_risk(*, system: System, on: datetime.date | None = None) -> SystemRis
         if server is not None:
             servers[server.pk] = server
             by_server[server.pk].append(c.status)
-    order = {
+    order: dict[str, int] = {
         s: i
         for i, s in enumerate(
             [
@@ -254,13 +265,13 @@ def renewal_forecast(
     horizon = fiscal_year_range(last_fy)[1]
     # ``include_all``: the scheduled reminder job, which acts for nobody and sees every system.
     base = System.objects.all() if include_all else System.objects.restrict(user, perms.VIEW)
-    systems = base.exclude(status=LifecycleStatus.RETIRED)
+    in_scope = base.exclude(status=LifecycleStatus.RETIRED)
     if bureau_id:
-        systems = systems.filter(owning_division__parent_id=bureau_id)
-    systems_qs = systems.values("pk")
+        in_scope = in_scope.filter(owning_division__parent_id=bureau_id)
+    systems_qs = in_scope.values("pk")
     systems = [
         SimpleNamespace(**row)
-        for row in systems.order_by("number").values(
+        for row in in_scope.order_by("number").values(
             "pk",
             "number",
             "name",

@@ -68,10 +68,13 @@ def catalogue_apply(*, rows: list[cat.CatalogueRow]) -> dict:
                 product.save()
                 products[row.product] = product
             order[row.product] = order.get(row.product, 0) + 1
-            values = row.values()
-            values["release_date"] = (
-                datetime.date.fromisoformat(values["release_date"]) if values["release_date"] else None
-            )
+            texts = row.values()
+            values: dict[str, str | datetime.date | None] = {
+                **texts,
+                "release_date": (
+                    datetime.date.fromisoformat(texts["release_date"]) if texts["release_date"] else None
+                ),
+            }
             cycle = Cycle.objects.filter(product=product, cycle=row.cycle).first()
             if cycle is None:
                 cycle = Cycle(product=product, cycle=row.cycle, sort_order=order[row.product], **values)
@@ -431,18 +434,18 @@ def reminders_send(*, today: datetime.date | None = None, months: Iterable[int] 
     ]
     sent = 0
     for row in rows:
-        lead = next((m for m in leads if row.due <= add_months(today, m)), None)
+        due = row.due
+        assert due is not None  # rows without a due date were left out above
+        lead = next((m for m in leads if due <= add_months(today, m)), None)
         if lead is None:
             continue
-        if RenewalReminder.objects.filter(
-            system_id=row.system_id, due=row.due, months_ahead__lte=lead
-        ).exists():
+        if RenewalReminder.objects.filter(system_id=row.system_id, due=due, months_ahead__lte=lead).exists():
             continue
         system = System.objects.get(pk=row.system_id)
         from .selectors import owners_of
 
         with transaction.atomic():
-            RenewalReminder.objects.create(system=system, due=row.due, months_ahead=lead)
+            RenewalReminder.objects.create(system=system, due=due, months_ahead=lead)
             notify(
                 owners_of(system),
                 "lifecycle.renewal_due",
@@ -454,7 +457,7 @@ def reminders_send(*, today: datetime.date | None = None, months: Iterable[int] 
                     "system": system,
                     "reason": row.reason,
                     "trigger": row.trigger_label,
-                    "date": format_date(row.due),
+                    "date": format_date(due),
                     "months": lead,
                 },
                 url=reverse("ledger:system_detail", args=[system.pk]),

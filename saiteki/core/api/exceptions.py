@@ -17,7 +17,11 @@ from saiteki.core.errors import ApplicationError
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    # DRF's serializer metaclass moves declared fields into ``_declared_fields``, so this does not
+    # shadow ``Serializer.fields`` at run time; the stubs cannot express that.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

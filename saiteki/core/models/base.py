@@ -30,6 +30,9 @@ class ChangeLoggedModel(models.Model):
 
     # Fields never shown in before/after diffs (noise, not business data).
     changelog_exclude: tuple[str, ...] = ("created_at", "updated_at", "version")
+    # Set by the change-log signal handlers (saiteki.core.changelog) between the pre- and post-save
+    # signals: the objects this one was related to before the change. Declared only, never a field.
+    _prechange_related: list[models.Model]
 
     class Meta:
         abstract = True

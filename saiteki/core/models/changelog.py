@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -74,7 +76,8 @@ class ObjectChange(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("ObjectChange rows are immutable")
 
-    def diff(self) -> list[tuple[str, object, object]]:
+    # builtins.object: inside this class, ``object`` names the generic foreign key field.
+    def diff(self) -> list[tuple[str, builtins.object, builtins.object]]:
         """(field, before, after) for every field whose value differs."""
         before = self.prechange_data or {}
         after = self.postchange_data or {}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Literal, cast
 
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
 from saiteki.core.display import date_text, fy_text, is_english, yen_text
-from saiteki.core.money import format_yen_unit
+from saiteki.core.money import Unit, format_yen_unit
 
 register = template.Library()
 
@@ -53,7 +54,8 @@ def yen_unit(value, unit: str = "auto") -> str:
         return ""
     if is_english():
         return yen_text(value)  # 万円/億円 mean nothing to an English reader: ¥1,234,567
-    return format_yen_unit(int(value), unit)
+    # A template passes plain text; format_yen_unit itself rejects an unknown unit (ValueError).
+    return format_yen_unit(int(value), cast(Literal["auto"] | Unit, unit))
 
 
 @register.filter

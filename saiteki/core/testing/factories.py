@@ -107,7 +107,7 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"テスト市{n}")
 
 
-class SystemFactory(factory.django.DjangoModelFactory):
+class SystemFactory(factory.django.DjangoModelFactory[System]):
     """A system; ``vendors=[…]``, ``tags=[…]``, ``joint_municipalities=[…]`` set its links."""
 
     class Meta:
@@ -132,7 +132,7 @@ class SystemFactory(factory.django.DjangoModelFactory):
         _set_many(self, "joint_municipalities", extracted)
 
 
-class ServerFactory(factory.django.DjangoModelFactory):
+class ServerFactory(factory.django.DjangoModelFactory[Server]):
     """A physical server unless ``kind``/``host`` say otherwise; ``systems=[…]`` links it."""
 
     class Meta:
@@ -180,7 +180,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
         _set_many(self, "systems", extracted)
 
 
-class CostFactory(factory.django.DjangoModelFactory):
+class CostFactory(factory.django.DjangoModelFactory[Cost]):
     class Meta:
         model = Cost
 
@@ -235,14 +235,16 @@ class ScenarioFactory(factory.django.DjangoModelFactory):
 
 def make_system(division, **fields) -> System:
     """A system of ``division`` (the ledger tests' short form of ``SystemFactory``)."""
-    return SystemFactory(owning_division=division, **fields)
+    return SystemFactory.create(owning_division=division, **fields)
 
 
 def make_server(systems, **fields) -> Server:
     """A server linked to ``systems``."""
-    return ServerFactory(systems=list(systems), **fields)
+    return ServerFactory.create(systems=list(systems), **fields)
 
 
 def make_cost(system, fiscal_year=2026, category="app_maintenance", stage="budget", amount=1_000_000) -> Cost:
     """One cost row of ``system``."""
-    return CostFactory(system=system, fiscal_year=fiscal_year, category=category, stage=stage, amount=amount)
+    return CostFactory.create(
+        system=system, fiscal_year=fiscal_year, category=category, stage=stage, amount=amount
+    )

@@ -102,29 +102,32 @@ def run_matrix(
             request, expected = value
         else:
             request, expected = key, value
+        send: Callable[[str], Any]
         if callable(request):
             fn = request
 
-            def send(role, fn=fn):
+            def send_call(role, fn=fn):
                 return fn(client, role)
 
+            send = send_call
             label = key
         else:
             verb, url = _split(request, method)
 
-            def send(role, verb=verb, url=url):
+            def send_request(role, verb=verb, url=url):
                 return _send(client, verb, url, data, role)
 
+            send = send_request
             label = key if isinstance(value, tuple) else f"{verb} {url}"
         rows.append((label, send, _expected_per_role(expected, roles)))
 
     got: dict[str, dict[str, int]] = {label: {} for label, _, _ in rows}
     for role in roles:
         _login(client, role_users.get(role))
-        for label, send, expected in rows:
+        for label, request_as, expected in rows:
             if role not in expected:
                 continue
-            response = send(role)
+            response = request_as(role)
             got[label][role] = response.status_code
             if check is not None:
                 check(label, role, response)

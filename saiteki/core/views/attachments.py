@@ -15,9 +15,10 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(JournalAttachment.objects.select_related("entry__content_type"), pk=pk)
     entry = attachment.entry
     model = entry.content_type.model_class()
-    if model is None or not hasattr(model.objects, "restrict"):
+    manager = getattr(model, "objects", None)
+    if manager is None or not hasattr(manager, "restrict"):
         raise Http404
-    if not model.objects.restrict(request.user, perms.VIEW).filter(pk=entry.object_id).exists():
+    if not manager.restrict(request.user, perms.VIEW).filter(pk=entry.object_id).exists():
         raise Http404
     try:
         handle = attachment.file.open("rb")

@@ -359,9 +359,10 @@ class ObjectHistoryView(ObjectMixin, View):
 def get_object_for_journal(request, content_type_id: int, object_id: int):
     ct = get_object_or_404(ContentType, pk=content_type_id)
     model = ct.model_class()
-    if model is None or not hasattr(model.objects, "restrict"):
+    manager = getattr(model, "objects", None)
+    if manager is None or not hasattr(manager, "restrict"):
         raise Http404
-    obj = get_object_or_404(model.objects.restrict(request.user, perms.VIEW), pk=object_id)
+    obj = get_object_or_404(manager.restrict(request.user, perms.VIEW), pk=object_id)
     if not can_write_journal(request.user, obj):
         raise PermissionDenied(_("カルテに記入する権限がありません。"))
     return obj

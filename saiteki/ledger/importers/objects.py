@@ -66,7 +66,7 @@ class ContractImporter(ModelImporter):
         """Then other capabilities' write guards (the review gate) on the planned contract: a refusal
         is a row error, in the dry run and in the apply, so the import writes nothing."""
         from saiteki.core.errors import ApplicationError
-        from saiteki.ledger.models import System
+        from saiteki.ledger.models import Contract, System
         from saiteki.ledger.services import contract_write_check
 
         planned = len(self.actions)
@@ -74,13 +74,13 @@ class ContractImporter(ModelImporter):
         if len(self.actions) == planned:
             return
         action = self.actions[-1]
+        contract = action.obj
+        assert isinstance(contract, Contract)  # this importer's model
         ids = action.m2m.get("systems")
-        systems = (
-            list(System.objects.filter(pk__in=ids)) if ids is not None else list(action.obj.systems.all())
-        )
+        systems = list(System.objects.filter(pk__in=ids)) if ids is not None else list(contract.systems.all())
         memo = self.__dict__.setdefault("_guard_memo", {})
         try:
-            contract_write_check(user=self.user, contract=action.obj, systems=systems, memo=memo)
+            contract_write_check(user=self.user, contract=contract, systems=systems, memo=memo)
         except ApplicationError as exc:
             self.errors.add(sheet.name, row, sheet.header("number"), str(exc.message))
 
