@@ -700,5 +700,7 @@ class SystemReviewsView(View):
                 "proposals": Proposal.objects.filter(system=system),
                 "exceptions": GateException.objects.filter(system=system),
                 "open_states": OPEN_STATES,
+                "can_add": perms.can(request.user, perms.CHANGE, system)
+                and perms.role_allows(request.user, perms.ADD, ReviewCase),
             },
         )

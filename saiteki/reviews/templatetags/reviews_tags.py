@@ -22,6 +22,7 @@ def reviews_karte(context, system):
     return {
         "visible": True,
         "system": system,
+        "can_add": perms.can(user, perms.CHANGE, system) and perms.role_allows(user, perms.ADD, ReviewCase),
         "cases": list(selectors.system_cases(user=user, system=system).select_related("system")[:8]),
         "proposals": list(selectors.open_proposals(system=system)[:10]),
         "gates": [(y, selectors.gate_status(system=system, fiscal_year=y)) for y in (fy, fy + 1)],
