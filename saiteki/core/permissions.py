@@ -166,6 +166,16 @@ def _values_of(obj: Model) -> dict[str, Any]:
     return {head: getattr(obj, field.attname, None)}  # type: ignore[union-attr]
 
 
+def creation_values(obj: Model, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The first step of a new object's division path for :func:`can_create`: from the submitted data
+    when it holds that field (a form's ``cleaned_data`` — the only place many-to-many links of an
+    unsaved object exist), else from the instance."""
+    head = obj.division_path.split("__", 1)[0]  # type: ignore[attr-defined]
+    if head in data:
+        return {head: data[head]}
+    return _values_of(obj)
+
+
 def _pk(value: Any) -> Any:
     return value.pk if isinstance(value, Model) else value
 

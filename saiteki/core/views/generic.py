@@ -272,7 +272,14 @@ class ObjectEditView(ObjectMixin, View):
             )
             if expected and current is not None and str(current) != expected:
                 raise ConflictError()
-        if obj.pk is None:
+        if obj.pk is None and perms.is_division_owned(self.model):
+            # The division may be reached through links the form holds but the unsaved instance does
+            # not (a contract's systems): ask the policy with the submitted values.
+            if not perms.can_create(
+                request.user, self.model, perms.creation_values(form.instance, form.cleaned_data)
+            ):
+                raise PermissionDenied(_("この操作を行う権限がありません。"))
+        elif obj.pk is None:
             require(request.user, perms.ADD, form.instance)
         with change_context(reason=request.POST.get("change_reason", "").strip()), change_batch():
             return form.save()
