@@ -126,6 +126,11 @@ class WorkflowMixin(FSMModelMixin):
     in services and forms as on any other model.
     """
 
+    #: False when the model's transitions must go through the app's own service (which records a
+    #: decision, recomputes amounts, notifies …): the generic page route then refuses them (404), so a
+    #: crafted POST cannot skip that service. The API mixin is opt-in per viewset anyway.
+    workflow_generic_entry: bool = True
+
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         exclude = set(exclude or ())
         protected = [

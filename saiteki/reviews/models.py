@@ -112,6 +112,10 @@ class ReviewCase(workflow.WorkflowMixin, BusinessModel):
     submitting at the same moment cannot both succeed (tested under concurrency on PostgreSQL).
     """
 
+    # Transitions go through reviews.services (decision records, amounts, notifications), never
+    # through core's generic transition route.
+    workflow_generic_entry = False
+
     kind = models.CharField(_("種別"), max_length=1, choices=CaseKind.choices, db_index=True)
     fiscal_year = models.PositiveIntegerField(_("年度"), db_index=True)
     system = models.ForeignKey(

@@ -26,7 +26,11 @@ def transition(request, content_type_id: int, object_id: int):
     """
     ct = get_object_or_404(ContentType, pk=content_type_id)
     model: Any = ct.model_class()
-    if model is None or not hasattr(model.objects, "restrict"):
+    if (
+        model is None
+        or not hasattr(model.objects, "restrict")
+        or not getattr(model, "workflow_generic_entry", False)
+    ):
         raise Http404
     obj = get_object_or_404(model.objects.restrict(request.user, perms.VIEW), pk=object_id)
     try:

@@ -394,3 +394,16 @@ def test_kpi_sources_and_schedule_are_registered(role_users, systems):
     )
     assert registry.kpi_sources["reviews.reductions"].compute(FY) == 300
     assert registry.kpi_sources["reviews.reductions"].compute(FY - 5) is None
+
+
+def test_generic_transition_route_refuses_review_cases(client, role_users, orgs):
+    """A crafted POST to core's generic transition route cannot skip the reviews services."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from saiteki.reviews.models import ReviewCase
+
+    ct = ContentType.objects.get_for_model(ReviewCase)
+    client.force_login(role_users["admin"])
+    response = client.post(reverse("core:transition", args=[ct.pk, 1]), {"name": "approve"})
+    assert response.status_code == 404
