@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
         "ClassificationLevelEnum": "saiteki.ledger.choices.ClassificationLevel",
         # Not "BlankEnum": that is drf-spectacular's own name for the "" of blank choice fields.
         "ImportBlankPolicyEnum": "saiteki.core.importing.preview.BlankPolicy",
+        "ReviewCaseKindEnum": "saiteki.reviews.choices.CaseKind",
+        "ReviewCaseStateEnum": "saiteki.reviews.choices.CaseState",
     },
     # Every operation documents the shared error body for 400/401/403/404 (and 409 on writes); a
     # create links to the new object's detail operations.
