@@ -6,8 +6,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import fiscal_year_label, parse_fiscal_year
+from saiteki.core.fiscal import parse_fiscal_year
 from saiteki.core.forms import SaitekiModelForm
 
 from .choices import OrganizationKind, Role
@@ -53,7 +54,7 @@ class FiscalYearField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):
-            return fiscal_year_label(value)
+            return fy_text(value)
         return value
 
     def to_python(self, value):

@@ -22,8 +22,8 @@ from saiteki.accounts.models import Assignment, Organization, User
 from saiteki.accounts.selectors import divisions_active_on
 from saiteki.core import permissions as perms
 from saiteki.core import registry as reg
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ParseError, PermissionDeniedError
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing import (
     ChoiceMap,
     Column,
@@ -173,7 +173,7 @@ class AssignmentImporter(Importer):
                         sheet=sheet.name,  # type: ignore[union-attr]
                         row=row,
                         action=RowAction.CREATE if old is None else RowAction.UPDATE,
-                        key=f"{user.username} {fiscal_year_label(parsed['fiscal_year'])}",
+                        key=f"{user.username} {fy_text(parsed['fiscal_year'])}",
                         title=user.display_name or user.username,
                         changes=[
                             FieldChange(
@@ -246,7 +246,7 @@ class AssignmentImporter(Importer):
             ws.append(
                 [
                     xlsx_cell(ws, a.user.username),
-                    xlsx_cell(ws, fiscal_year_label(a.fiscal_year)),
+                    xlsx_cell(ws, fy_text(a.fiscal_year)),
                     xlsx_cell(ws, str(a.get_role_display())),
                     xlsx_cell(ws, a.division.name if a.division else None),
                     xlsx_cell(ws, a.user.display_name),

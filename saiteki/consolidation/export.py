@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
 
+from saiteki.core.display import fy_text
 from saiteki.core.exporting import ExcelWorkbook, SheetColumn
 from saiteki.core.exporting.writer import Typed
-from saiteki.core.fiscal import fiscal_year_label
 
 
 def _sheet(
@@ -50,7 +50,7 @@ def run_workbook_writer(report: dict, *, date_style: str = "wareki") -> ExcelWor
     summary = [
         (_("シナリオ"), run.scenario.name),
         (_("実行番号"), run.number),
-        (_("計画開始年度"), fiscal_year_label(s["fiscal_year"])),
+        (_("計画開始年度"), fy_text(s["fiscal_year"])),
         (_("対象機器数"), run.machine_count),
         (_("現行の物理台数（按分後）"), float(report["current_units"])),
         (_("必要ホスト数"), run.hosts_used),

@@ -21,7 +21,7 @@ from saiteki.consolidation.models import Scenario, ScenarioRun
 from saiteki.consolidation.savings import FIGURE_LABELS, LINE_LABELS, UNIT_LABELS, formula_text
 from saiteki.consolidation.waves import TRIGGER_LABELS
 from saiteki.core import permissions as perms
-from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.display import fy_text
 from saiteki.ledger.choices import ServerKind
 from saiteki.ledger.models import System
 
@@ -306,11 +306,11 @@ def _waves_report(run: ScenarioRun, visible: set[int]) -> dict:
     waves = run.waves
     if not waves:
         return {"waves": None}
-    rows = [{**r, "label": fiscal_year_label(r["fy"])} for r in waves["rows"]]
+    rows = [{**r, "label": fy_text(r["fy"])} for r in waves["rows"]]
     systems = [
         {
             **s,
-            "fy_label": fiscal_year_label(s["fy"]),
+            "fy_label": fy_text(s["fy"]),
             "trigger_label": str(TRIGGER_LABELS.get(s["trigger"], s["trigger"])),
             "visible": s["system_id"] in visible,
             "host_numbers": [k + 1 for k in s["hosts"]],
@@ -318,7 +318,7 @@ def _waves_report(run: ScenarioRun, visible: set[int]) -> dict:
         for s in waves["systems"]
     ]
     chart = {
-        "labels": [fiscal_year_label(r["fy"], style="wareki") for r in waves["rows"]],
+        "labels": [fy_text(r["fy"], style="wareki") for r in waves["rows"]],
         "names": [_("移行するシステム数"), _("追加するホスト数"), _("ホスト数（累計）")],
         "systems": [r["systems"] for r in waves["rows"]],
         "hosts_added": [r["hosts_added"] for r in waves["rows"]],

@@ -19,9 +19,9 @@ from saiteki.consolidation.forms import HostModelForm, ScenarioForm
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
 from saiteki.consolidation.tables import HOSTMODEL_TABLE, SCENARIO_TABLE
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
 from saiteki.core.exporting import xlsx_response
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.money import format_yen
 from saiteki.core.views.generic import (
     ObjectDeleteView,
@@ -156,7 +156,7 @@ def _display(obj, name):
     if field.choices:
         return getattr(obj, f"get_{name}_display")()
     if name == "fiscal_year":
-        return fiscal_year_label(value)
+        return fy_text(value)
     if isinstance(value, bool):
         return _("する") if value else _("しない")
     return value if value is not None else ""

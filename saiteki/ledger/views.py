@@ -17,7 +17,6 @@ from django.views import View
 from saiteki.core import permissions as perms
 from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import JournalEntry
 from saiteki.core.money import parse_yen
 from saiteki.core.tables import Column, Table
@@ -96,7 +95,7 @@ class SystemListView(ObjectListView):
 
     def export_scope(self, request, filterset) -> list[str]:
         """The export's title names the year and stage its 経費 column is of (「令和8年度（2026年度）　予算額」)."""
-        return [fiscal_year_label(request.fiscal_year), str(CostStage(_stage(request)).label)]
+        return [fy_text(request.fiscal_year), str(CostStage(_stage(request)).label)]
 
     def extra_context(self, request):
         return {

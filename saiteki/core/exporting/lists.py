@@ -18,9 +18,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from saiteki.core.display import date_text, fy_text
 from saiteki.core.exporting.rows import TableRows
 from saiteki.core.exporting.writer import ExcelWorkbook, SheetColumn
-from saiteki.core.fiscal import fiscal_year_label, format_date
 from saiteki.core.tables import Column, Table
 
 
@@ -62,9 +62,9 @@ def value_in_words(name: str, field: forms.Field, value: Any, raw: Any, *, date_
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     if isinstance(value, int) and ("fiscal_year" in name or name.endswith("_fy")):
-        return fiscal_year_label(value)
+        return fy_text(value)
     if isinstance(value, datetime.date):
-        return format_date(value, date_style)  # type: ignore[arg-type]
+        return date_text(value, date_style=date_style)
     if isinstance(value, str):
         return f"「{value}」"
     return str(value)
@@ -103,7 +103,7 @@ def exported_by(user, *, date_style: str = "wareki") -> str:
     """「令和8年11月29日 19:40 出力（山田 太郎）」: when and by whom, printed on every export."""
     now = timezone.localtime()
     who = (getattr(user, "display_name", "") or user.get_username()) if user is not None else ""
-    when = f"{format_date(now.date(), date_style)} {now:%H:%M}"  # type: ignore[arg-type]
+    when = f"{date_text(now.date(), date_style=date_style)} {now:%H:%M}"
     return (
         _("%(when)s 出力（%(who)s）") % {"when": when, "who": who}
         if who

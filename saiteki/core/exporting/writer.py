@@ -35,8 +35,8 @@ import xlsxwriter
 from django.utils import timezone
 from xlsxwriter.worksheet import Worksheet
 
+from saiteki.core.display import fy_text, is_english
 from saiteki.core.exporting.cells import FORMULA_PREFIXES
-from saiteki.core.fiscal import fiscal_year_label
 
 YEN_FORMAT = "#,##0"
 #: Real dates shown in the user's style; ``[$-411]`` makes Excel use the Japanese calendar for ggge
@@ -107,7 +107,8 @@ class ExcelWorkbook:
             },
         )
         self.book.set_properties({"creator": "Saiteki"})
-        self.date_style = date_style if date_style in DATE_FORMATS else "wareki"
+        # English readers get ISO dates whatever their 和暦/西暦 preference (as on the screens).
+        self.date_style = "iso" if is_english() else (date_style if date_style in DATE_FORMATS else "wareki")
         add = self.book.add_format
         self.formats = {
             "title": add({"bold": True, "font_size": 14}),
@@ -339,7 +340,7 @@ class ExcelSheet:
             def fiscal_year(r: int, c: int, v: Any) -> None:
                 label = labels.get(v)
                 if label is None:
-                    label = fiscal_year_label(v) if isinstance(v, int) else str(v)
+                    label = fy_text(v) if isinstance(v, int) else str(v)
                     labels[v] = label
                 if label:
                     write_string(r, c, label)

@@ -22,8 +22,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.display import date_text, fy_text
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import fiscal_year_label, format_date, parse_date, parse_fiscal_year
+from saiteki.core.fiscal import parse_date, parse_fiscal_year
 from saiteki.core.money import format_yen, parse_yen
 
 #: The largest amount a yen column holds (a 64-bit signed integer: PostgreSQL bigint, SQLite integer).
@@ -258,14 +259,14 @@ def display_value(value: object) -> str:
     if isinstance(value, bool):
         return "○" if value else "×"
     if isinstance(value, datetime.date):
-        return format_date(value, "wareki")
+        return date_text(value)
     if isinstance(value, list | tuple | set):
         return "、".join(str(v) for v in value)
     return str(value)
 
 
 def display_fiscal_year(value: int | None) -> str:
-    return fiscal_year_label(value) if value else gettext("（空欄）")
+    return fy_text(value) if value else gettext("（空欄）")
 
 
 def display_yen(value: int | None) -> str:

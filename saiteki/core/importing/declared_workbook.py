@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext
 
 from saiteki.core import permissions as perms
-from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.display import fy_text
 
 
 class DeclaredWorkbook:
@@ -33,7 +33,7 @@ class DeclaredWorkbook:
         if kind == "bool":
             return "○" if value else "×"
         if kind == "fy":
-            return fiscal_year_label(value) if value else None
+            return fy_text(value) if value else None
         if kind == "fk":
             return str(getattr(value, f.lookup)) if value is not None else None
         if kind == "m2m":

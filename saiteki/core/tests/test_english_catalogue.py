@@ -17,9 +17,11 @@ from __future__ import annotations
 import gettext
 import html
 import importlib.util
+import io
 import re
 import sys
 
+import openpyxl
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -172,3 +174,36 @@ def test_english_pages_show_no_japanese_but_the_data(client, orgs, role_users):
         "Japanese in English mode (wrap it in gettext, or use the display layer):\n"
         + "\n".join(f"{url}: {found}" for url, found in leaks.items())
     )
+
+
+def _upload(client, data: bytes, name: str = "ledger.xlsx"):
+    f = io.BytesIO(data)
+    f.name = name
+    return client.post(
+        reverse("ledger:system_import"), {"file": f, "unit": "円", "blank": "keep"}, follow=True
+    )
+
+
+@pytest.mark.django_db
+def test_english_import_round_trip_shows_no_japanese_but_the_data(client, orgs, role_users):
+    """The English list export reads back, and its preview and error list are English too."""
+    make_system(orgs["税務課"], name="Tax collection", number="EN-001", planned_renewal_fy=2028)
+    client.force_login(role_users["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    exported = client.get(reverse("ledger:system_list") + "?export=xlsx").content
+    data = _data_strings()
+    wb = openpyxl.load_workbook(io.BytesIO(exported))
+    ws = wb.active
+    cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "FY2028" in cells and not [c for c in cells if JAPANESE.search(c) and c not in data], cells
+
+    header = next(row[0].row for row in ws.iter_rows(max_row=10) if row[0].value == "System number")
+    renewal = [c.value for c in ws[header]].index("Planned renewal fiscal year") + 1
+    ws.cell(header + 1, renewal).value = "not a year"
+    broken = io.BytesIO()
+    wb.save(broken)
+
+    for response in (_upload(client, exported), _upload(client, broken.getvalue())):
+        assert response.status_code == 200
+        assert not _leaks(response.content.decode(), data)
+    assert "cannot be read as a fiscal year" in response.content.decode()

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from saiteki.core import permissions as perms
-from saiteki.core.display import audit_events_for_display
+from saiteki.core.display import audit_events_for_display, fy_text
 from saiteki.core.errors import ApplicationError, ParseError
 from saiteki.core.exporting import SheetColumn, write_sheet_xlsx, xlsx_response
-from saiteki.core.fiscal import fiscal_year_label, parse_date, parse_fiscal_year
+from saiteki.core.fiscal import parse_date, parse_fiscal_year
 from saiteki.core.jobs import job_enqueue
 from saiteki.core.models import AuditEvent, Job
 from saiteki.core.services import journal_entry_create
@@ -55,7 +55,7 @@ def fiscal_year_switch(request):
         messages.error(request, str(exc))
     else:
         request.session["fiscal_year"] = fy
-        messages.info(request, _("表示年度を%(label)sに切り替えました。") % {"label": fiscal_year_label(fy)})
+        messages.info(request, _("表示年度を%(label)sに切り替えました。") % {"label": fy_text(fy)})
     return _back(request)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from saiteki.core.fiscal import fiscal_year_label
+from saiteki.core.display import fy_text
 from saiteki.core.importing import Column, SheetSpec, normalize_header
 from saiteki.ledger.choices import (
     ClassificationLevel,
@@ -85,7 +85,7 @@ SYSTEM_FIELDS: tuple[SystemField, ...] = (
         "planned_renewal_fy",
         _("更改予定年度"),
         "fy",
-        export=lambda s: fiscal_year_label(s.planned_renewal_fy) if s.planned_renewal_fy else None,
+        export=lambda s: fy_text(s.planned_renewal_fy) if s.planned_renewal_fy else None,
         width=20,
     ),
     SystemField("purpose", _("目的・概要"), width=40),

@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError, ParseError
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing import (
     BlankPolicy,
     BoundSheet,
@@ -192,7 +192,7 @@ class CostPlanning:
                     sheet=sheet.name,
                     row=row,
                     action=action,
-                    key=f"{number} {fiscal_year_label(fy)} {categories[category]} {stages[stage]}",
+                    key=f"{number} {fy_text(fy)} {categories[category]} {stages[stage]}",
                     title=systems[number].name if number in systems else "",
                     changes=[FieldChange("amount", gettext("金額"), display_yen(old), display_yen(amount))],
                 )

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from saiteki.accounts.models import Organization
 from saiteki.core import permissions as perms
 from saiteki.core.changelog import serialize
+from saiteki.core.display import fy_text
 from saiteki.core.errors import ParseError
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.importing import (
     BlankPolicy,
     BoundSheet,
@@ -133,9 +133,7 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
             systems=qs.order_by("number"),
             cost_years=years,
             title=gettext("情報システム台帳 取込用テンプレート"),
-            instructions=[
-                gettext("経費シートは%(fy)sの経費です。") % {"fy": fiscal_year_label(y)} for y in years
-            ],
+            instructions=[gettext("経費シートは%(fy)sの経費です。") % {"fy": fy_text(y)} for y in years],
         )
 
     @classmethod

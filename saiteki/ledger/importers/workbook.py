@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from saiteki.core.display import fy_text
 from saiteki.core.excel import READONLY_FILL, xlsx_cell, xlsx_header_row, xlsx_list_validation
-from saiteki.core.fiscal import fiscal_year_label
 from saiteki.ledger.choices import CostCategory, CostStage, HostingForm, LifecycleStatus, StandardBusiness
 from saiteki.ledger.importers.columns import CHUNK, COST_SHEET, EXPORTED_FIELDS, SYSTEM_SHEET
 from saiteki.ledger.models import Cost
@@ -88,7 +88,7 @@ def ledger_workbook(
             costs_ws.append(
                 [
                     xlsx_cell(costs_ws, c.system.number),
-                    xlsx_cell(costs_ws, fiscal_year_label(c.fiscal_year)),
+                    xlsx_cell(costs_ws, fy_text(c.fiscal_year)),
                     xlsx_cell(costs_ws, str(categories[c.category])),
                     xlsx_cell(costs_ws, str(stages[c.stage])),
                     xlsx_cell(costs_ws, amount, number_format="#,##0"),
