@@ -8,8 +8,13 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
-  // Axis ticks in the units staff read summaries in: 億円 from 1億, 万円 below.
+  var en = (document.documentElement.lang || "").indexOf("en") === 0;
+
+  // Axis ticks in the units staff read summaries in: 億円 from 1億, 万円 below (English: ¥ in millions).
   function tick(v) {
+    if (en) {
+      return "¥" + (v / 1e6).toLocaleString("en-US", { maximumFractionDigits: 1 }) + "M";
+    }
     if (Math.abs(v) >= 1e8) {
       return (v / 1e8).toLocaleString("ja-JP", { maximumFractionDigits: 1 }) + "億円";
     }
@@ -17,7 +22,8 @@
   }
 
   function yen(v) {
-    return v === null || v === undefined ? "—" : v.toLocaleString("ja-JP") + "円";
+    if (v === null || v === undefined) { return "—"; }
+    return en ? "¥" + v.toLocaleString("en-US") : v.toLocaleString("ja-JP") + "円";
   }
 
   var tooltip = {

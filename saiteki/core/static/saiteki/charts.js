@@ -4,6 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var el = document.getElementById("cost-chart");
   if (!el) { return; }
   var d = JSON.parse(el.dataset.chart);
+  var en = (document.documentElement.lang || "").indexOf("en") === 0;  // English: ¥ in millions
   new Chart(el, {
     type: "bar",
     data: {
@@ -16,7 +17,7 @@ document.addEventListener("DOMContentLoaded", function () {
     },
     options: {
       animation: false,
-      scales: { y: { ticks: { callback: function (v) { return (v / 10000).toLocaleString("ja-JP") + "万円"; } } } }
+      scales: { y: { ticks: { callback: function (v) { return en ? "¥" + (v / 1e6).toLocaleString("en-US") + "M" : (v / 10000).toLocaleString("ja-JP") + "万円"; } } } }
     }
   });
 });
