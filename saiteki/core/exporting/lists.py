@@ -17,6 +17,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from saiteki.core.display import date_text, fy_text
 from saiteki.core.exporting.rows import TableRows
@@ -138,7 +139,7 @@ def list_workbook(
     details = [
         _("絞り込み: %(filters)s") % {"filters": filters} if filters else _("絞り込み: なし"),
         _("並び順: %(sort)s") % {"sort": sort} if sort else "",
-        _("%(count)s件") % {"count": f"{count:,}"},
+        ngettext("%(n)s件", "%(n)s件", count) % {"n": f"{count:,}"},
         exported_by(user, date_style=date_style),
     ]
     book = ExcelWorkbook(date_style=date_style)

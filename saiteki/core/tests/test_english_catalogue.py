@@ -27,6 +27,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 
 from saiteki.core.testing.factories import (
     ComponentFactory,
@@ -47,6 +48,14 @@ JAPANESE_RUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\u3000-\u303f\uff00-\uffe
 # Deliberately Japanese in English mode: the language switch names Japanese in Japanese, and the
 # test-only plugin app (config/settings/test.py) has untranslated menu entries by design.
 ALLOWED = ("言語 / Language", "日本語", "ガジェット", "プラグイン", "管理者だけ")
+
+
+@pytest.fixture(autouse=True)
+def _japanese_again():
+    """LanguageMiddleware leaves the last request's language active in the thread; the tests after these
+    ones (writers called without a request) expect the Japanese default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _po_tool():
