@@ -26,7 +26,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -72,6 +74,19 @@ schema.config.generation.update(max_examples=MAX_EXAMPLES)
 # The coverage phase enumerates every boundary of every parameter: hundreds of calls per operation and
 # minutes per app. Generated examples (valid and invalid) and short stateful runs keep it bounded.
 schema.config.phases.update(phases=["examples", "fuzzing", "stateful"])
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection(tokens):
+    """Calls go straight to the WSGI application, whose request signals close the database connection
+    after each response; Django's test client disconnects them for the test transaction, so do the same
+    (on PostgreSQL a closed connection would end the test's transaction mid-run). After ``tokens``,
+    because the test client reconnects the signals when its own request ends."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
