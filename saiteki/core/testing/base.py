@@ -77,8 +77,24 @@ def make_role_users(orgs: dict[str, Organization]) -> dict[str, User]:
 
 
 def run_pending_tasks() -> None:
-    """Run everything queued, in this process, through the real database queue's worker."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    """Run everything queued, in this process, through the real database queue's worker.
+
+    Inside a test's transaction (tests without ``transaction=True``) the worker's housekeeping call
+    ``close_old_connections()`` would close the connection — on PostgreSQL that ends the test's
+    transaction — so it is switched off for the duration; everything else is the real worker.
+    """
+    from django.db import connection
+    from django_tasks_db.management.commands import db_worker
+
+    if not connection.in_atomic_block:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        return
+    original = db_worker.close_old_connections
+    db_worker.close_old_connections = lambda **kwargs: None  # type: ignore[assignment]
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    finally:
+        db_worker.close_old_connections = original
 
 
 def browser_launch_kwargs() -> dict:
