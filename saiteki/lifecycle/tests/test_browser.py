@@ -43,11 +43,9 @@ def test_owner_sees_a_past_eol_component_on_the_karte(page, live_server, demo):
     assert system.owning_division.name == "税務課"
     login(page, live_server, "demo-owner")
     page.goto(f"{live_server.url}/ledger/systems/{system.pk}/")
-    # .first: when the whole suite runs, this page has shown the section twice (cause not yet found;
-    # alone or with the ledger's browser tests it is once) — tracked in the closing note.
-    section = page.get_by_test_id("karte-risk").first
+    section = page.get_by_test_id("karte-risk")
     expect(section).to_be_visible()
-    expect(page.get_by_test_id("karte-risk-status").first).to_have_text("サポート終了（稼働中）")
+    expect(page.get_by_test_id("karte-risk-status")).to_have_text("サポート終了（稼働中）")
     row = section.locator("tr[data-status=past_eol]").first
     expect(row).to_contain_text("Windows Server 2012 R2")
     page.get_by_test_id("karte-risk-link").click()
