@@ -22,15 +22,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from saiteki.consolidation.tests.factories import HostModelFactory, ScenarioFactory
 from saiteki.core.context import change_context
 from saiteki.core.fiscal import fiscal_year_of
 from saiteki.core.testing import ROLES, make_org_tree, make_role_users
 from saiteki.core.testing.axe import BLOCKING, describe, run_axe, session_cookie
-from saiteki.core.testing.factories import (
+from saiteki.ledger.tests.factories import (
     ContractFactory,
     CostFactory,
-    HostModelFactory,
-    ScenarioFactory,
     ServerFactory,
     SystemFactory,
     VendorFactory,

@@ -39,15 +39,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from saiteki.consolidation.tests.factories import HostModelFactory, ScenarioFactory
 from saiteki.core.testing import make_org_tree, make_user
-from saiteki.core.testing.factories import (
-    ContractFactory,
-    CostFactory,
-    HostModelFactory,
-    ScenarioFactory,
-    ServerFactory,
-    SystemFactory,
-)
+from saiteki.ledger.tests.factories import ContractFactory, CostFactory, ServerFactory, SystemFactory
 
 # Examples per operation and mode (valid and invalid). Raise locally for a deeper run, e.g.
 # SAITEKI_FUZZ_EXAMPLES=200; the suite's value keeps the whole module at about a minute on 2 cores.

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from saiteki.core.attachments import attachment_name_normalise
 from saiteki.core.models import JournalAttachment, JournalEntry
-from saiteki.core.testing.factories import make_system
+from saiteki.ledger.tests.factories import make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 
-from saiteki.core.testing.factories import (
+from saiteki.ledger.tests.factories import (
     ComponentFactory,
     ContractFactory,
     make_cost,

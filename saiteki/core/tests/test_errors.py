@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from saiteki.core.models import AuditEvent
-from saiteki.core.testing.factories import ContractFactory, ServerFactory, VendorFactory, make_system
 from saiteki.ledger.models import Cost, Server, Vendor
+from saiteki.ledger.tests.factories import ContractFactory, ServerFactory, VendorFactory, make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -27,9 +27,9 @@ from saiteki.core.exporting.lists import LIST_HEADER_ROW
 from saiteki.core.exporting.writer import DATE_FORMATS, Typed, display_width
 from saiteki.core.fiscal import fiscal_year_label
 from saiteki.core.models import AuditEvent
-from saiteki.core.testing.factories import make_cost, make_system
 from saiteki.ledger.models import Municipality, System, Tag, Vendor
 from saiteki.ledger.tables import SYSTEM_TABLE
+from saiteki.ledger.tests.factories import make_cost, make_system
 
 FY = 2026
 ALL_COLUMNS = "&".join(f"col={c.name}" for c in SYSTEM_TABLE.columns)

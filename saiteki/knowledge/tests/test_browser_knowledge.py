@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.demo import DEMO_PASSWORD, load_organisation, load_users
 from saiteki.accounts.models import Organization
-from saiteki.core.testing.factories import make_system
 from saiteki.knowledge.demo import load_knowledge
 from saiteki.knowledge.models import Article, HelpfulVote
+from saiteki.ledger.tests.factories import make_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -99,7 +99,7 @@ def test_helpful_once_per_user(orgs, role_users):
 
 
 def test_related_articles_share_systems_or_tags(orgs, role_users):
-    from saiteki.core.testing.factories import make_system
+    from saiteki.ledger.tests.factories import make_system
 
     system = make_system(orgs["税務課"], name="県税総合システム")
     a = make_article(orgs["税務課"], "県税FAQ", systems=[system], tags=["県税"])
@@ -206,7 +206,7 @@ def test_api_search_shape_and_create(orgs, role_users, api_client):
 
 def test_global_search_covers_systems_karte_and_articles(orgs, role_users):
     from saiteki.core.services import journal_entry_create
-    from saiteki.core.testing.factories import make_system
+    from saiteki.ledger.tests.factories import make_system
 
     tax = make_system(orgs["税務課"], name="県税総合システム")
     library = make_system(orgs["県立図書館"], name="図書館の県税資料システム")

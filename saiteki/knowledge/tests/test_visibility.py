@@ -122,7 +122,7 @@ def test_faq_suggestions_and_related_respect_visibility(articles, role_users, or
 
 
 def test_karte_links_respect_visibility(orgs, role_users):
-    from saiteki.core.testing.factories import make_system
+    from saiteki.ledger.tests.factories import make_system
 
     system = make_system(orgs["税務課"], name="県税総合システム")
     make_article(orgs["税務課"], "県税総合システムのFAQ", "公開", systems=[system])

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from saiteki.core.models import AuditEvent
 from saiteki.core.testing import make_user, run_pending_tasks
-from saiteki.core.testing.factories import make_system
 from saiteki.kpi import services
 from saiteki.kpi.models import KpiDefinition, KpiReport, Plan
+from saiteki.ledger.tests.factories import make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from saiteki.core.testing.factories import make_server, make_system
 from saiteki.ledger.asof import ledger_as_of, snapshots_as_of
 from saiteki.ledger.models import Server, System
+from saiteki.ledger.tests.factories import make_server, make_system
 
 pytestmark = pytest.mark.django_db
 

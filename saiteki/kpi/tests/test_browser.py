@@ -6,9 +6,9 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
-from saiteki.core.testing.factories import make_system
 from saiteki.kpi import services
 from saiteki.kpi.models import KpiDefinition, KpiReport, Plan
+from saiteki.ledger.tests.factories import make_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

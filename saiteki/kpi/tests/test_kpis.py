@@ -9,12 +9,12 @@ from django.contrib.contenttypes.models import ContentType
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed
 from saiteki.core.models import AuditEvent, JournalEntry
 from saiteki.core.registry import registry
-from saiteki.core.testing.factories import make_cost, make_system
 from saiteki.kpi import services
 from saiteki.kpi.choices import KpiStatus
 from saiteki.kpi.evaluation import judge
 from saiteki.kpi.models import KpiDefinition, KpiValue, Plan
 from saiteki.ledger.models import Municipality, System
+from saiteki.ledger.tests.factories import make_cost, make_system
 
 pytestmark = pytest.mark.django_db
 

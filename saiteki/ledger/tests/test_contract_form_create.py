@@ -8,8 +8,8 @@ have yet; the generic edit view passes the submitted systems to ``can_create``. 
 import pytest
 from django.urls import reverse
 
-from saiteki.core.testing.factories import VendorFactory, make_system
 from saiteki.ledger.models import Contract
+from saiteki.ledger.tests.factories import VendorFactory, make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from saiteki.core.testing import ROLES, assert_matrix, statuses
-from saiteki.core.testing.factories import make_cost, make_server, make_system
 from saiteki.ledger.models import Cost, Server, System
+from saiteki.ledger.tests.factories import make_cost, make_server, make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from saiteki.core.models import ObjectChange
-from saiteki.core.testing.factories import ContractFactory, ServerFactory, make_system
 from saiteki.ledger import services
 from saiteki.ledger.models import Component, Contract, Server, System
+from saiteki.ledger.tests.factories import ContractFactory, ServerFactory, make_system
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from saiteki.accounts.choices import Role
 from saiteki.core.models import Notification
 from saiteki.core.registry import registry
-from saiteki.core.testing.factories import make_cost, make_server, make_system
 from saiteki.ledger.models import Component
+from saiteki.ledger.tests.factories import make_cost, make_server, make_system
 from saiteki.lifecycle import catalogue as cat
 from saiteki.lifecycle import selectors, services
 from saiteki.lifecycle.choices import MatchMethod, RefreshStatus, RiskStatus

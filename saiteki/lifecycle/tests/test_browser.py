@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
-from saiteki.core.testing.factories import make_cost, make_server, make_system
 from saiteki.ledger.models import System
+from saiteki.ledger.tests.factories import make_cost, make_server, make_system
 from saiteki.lifecycle import services
 from saiteki.lifecycle.demo import load_lifecycle
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from saiteki.core.fiscal import fiscal_year_of
-from saiteki.core.testing.factories import make_system
+from saiteki.ledger.tests.factories import make_system
 from saiteki.reviews.models import GateSetting
 
 FY = fiscal_year_of(datetime.date.today()) + 1  # the budget year under review

@@ -173,7 +173,7 @@ def test_proposals_and_evaluations_endpoints(client, role_users, systems):
 
 
 def test_case_list_query_count_is_flat(client, role_users, orgs):
-    from saiteki.core.testing.factories import make_system
+    from saiteki.ledger.tests.factories import make_system
 
     admin = role_users["admin"]
     client.force_login(admin)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
-from saiteki.core.testing.factories import make_cost, make_system
+from saiteki.ledger.tests.factories import make_cost, make_system
 from saiteki.reviews.demo import load_reviews
 from saiteki.reviews.models import Proposal, ReviewCase
 from saiteki.reviews.tests.conftest import FY

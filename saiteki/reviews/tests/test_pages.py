@@ -74,7 +74,7 @@ def test_case_detail_of_another_division_is_404_for_owners(client, role_users, s
 
 
 def test_board_figures_and_flat_queries(client, role_users, orgs, case):
-    from saiteki.core.testing.factories import make_system
+    from saiteki.ledger.tests.factories import make_system
 
     client.force_login(role_users["admin"])
     page = client.get(reverse("reviews:board") + f"?fiscal_year={FY}").content.decode()
