@@ -17,5 +17,18 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$UV" venv -q --python "$(command -v python3)" .venv
 fi
+# python-ldap (directory login) compiles against OpenLDAP's and SASL's headers.
+need=()
+[ -e /usr/include/ldap.h ] || need+=(libldap2-dev)
+[ -e /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> Debian パッケージをインストールします: ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || {
+      echo "!! apt-get に失敗しました"; exit 1; }
+  else
+    echo "!! 次の Debian パッケージが必要です: sudo apt-get install ${need[*]}"; exit 1
+  fi
+fi
 echo "==> 依存パッケージをインストールしています (uv sync --frozen)"
 "$UV" sync -q --frozen
