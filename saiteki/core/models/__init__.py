@@ -4,6 +4,7 @@ the machine change log, the human karte journal and the security audit log; plus
 from .audit import AuditEvent
 from .base import BusinessModel, ChangeLoggedModel
 from .changelog import ObjectChange, ObjectChangeLink
+from .heartbeat import WorkerHeartbeat
 from .inbox import Notification, NotificationPreference
 from .jobs import Job
 from .journal import JournalAttachment, JournalEntry
@@ -21,4 +22,5 @@ __all__ = [
     "ObjectChange",
     "ObjectChangeLink",
     "ScheduleRun",
+    "WorkerHeartbeat",
 ]
