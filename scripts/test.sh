@@ -14,8 +14,14 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list :lang=ja 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# Directory login and read-replica tests start a real OpenLDAP and a PostgreSQL primary + hot standby.
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapsearch >/dev/null || need+=(ldap-utils)
+ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    # slapd's package must not configure (and start) a directory of its own: the tests bring theirs.
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
     echo "==> Debian パッケージをインストールします: ${need[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || {
       echo "!! apt-get に失敗しました"; exit 1; }

@@ -11,6 +11,8 @@ CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS")
 DATABASES = {  # noqa: F405
     "default": dj_database_url.parse(env.require("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)  # noqa: F405
 }
+DATABASES.update(replica.replica_databases())  # noqa: F405  (docs/deploy.md 「読み取りレプリカ」)
+DATABASE_ROUTERS = replica.replica_routers(DATABASES)  # noqa: F405
 SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
