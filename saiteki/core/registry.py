@@ -7,9 +7,9 @@ An app *declares* what it contributes; core *discovers* it. Declarations live in
   the roles, rights or model permission that decide who sees each entry);
 * ``api/urls.py`` — the app's API routes, included under ``/api/v1/`` by core's API root;
 * the modules named in :data:`AUTODISCOVER` (``tasks``, ``importers``, ``exporters``, ``schedules``,
-  ``kpi_sources``, ``search``, ``demo``) — imported once at start-up; importing them runs their
-  ``registry.register_*`` calls (job kinds, importers, exporters, scheduled jobs, KPI sources, search
-  sources, demo loaders);
+  ``kpi_sources``, ``search``, ``karte``, ``reports``, ``demo``) — imported once at start-up; importing
+  them runs their ``registry.register_*`` calls (job kinds, importers, exporters, scheduled jobs, KPI
+  sources, search sources, karte panels, annual-report sections, demo loaders);
 * model views — :func:`register_model_view` on a view class, collected into URL patterns by
   :func:`get_model_urls` (NetBox's pattern), so a new view of a model needs no edit to a URL list.
 
@@ -30,7 +30,17 @@ from django.urls import path
 from django.utils.module_loading import module_has_submodule
 
 #: Submodules imported from every Saiteki app at start-up; each registers what it declares.
-AUTODISCOVER = ("tasks", "importers", "exporters", "schedules", "kpi_sources", "search", "demo")
+AUTODISCOVER = (
+    "tasks",
+    "importers",
+    "exporters",
+    "schedules",
+    "kpi_sources",
+    "search",
+    "karte",
+    "reports",
+    "demo",
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,43 @@ class SearchSource:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class KartePanel:
+    """A section a capability adds to a system's karte (the ledger's system page).
+
+    ``render(request, system)`` returns HTML (``render_to_string`` output) or ``""`` when there is
+    nothing for this user — the panel does its own permission check, as search sources do. ``tab`` is
+    one of the ledger's tabs (``"overview"``, ``"karte"``, ``"servers"`` …) or a key of the panel's own:
+    then the karte gets a tab of that key labelled ``tab_label``. This is how the lifecycle risk, the
+    review gates, linked articles and the BCP/backup status reach the karte without the ledger
+    importing any of those apps.
+    """
+
+    key: str
+    render: Callable[[Any, Any], str]
+    tab: str = "overview"
+    tab_label: Any = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A chapter of the annual report to the IT strategy committee (SPEC C6).
+
+    The chapter lists the year's stored KPI values whose source key starts with ``kpi_prefix``;
+    ``table(fiscal_year)``, when given, adds the capability's own figures as
+    ``{"caption": str, "columns": [str, …], "rows": [[…], …]}`` (or None when there is nothing that
+    year), e.g. the review gates' exceptions or the planner's realised savings. It must read stored
+    records only, so the same closed year prints the same report.
+    """
+
+    key: str
+    title: Any
+    kpi_prefix: str
+    order: int = 100
+    table: Callable[[int], dict | None] | None = None
+
+
 @dataclass
 class Registry:
     """Everything the apps declared. One instance, :data:`registry`."""
@@ -171,6 +218,8 @@ class Registry:
     model_views: dict[tuple[str, str], list[tuple[str, str, Any, dict]]] = field(default_factory=dict)
     guards: dict[str, list[Callable[..., None]]] = field(default_factory=dict)
     landings: dict[str, Landing] = field(default_factory=dict)
+    karte_panels: dict[str, KartePanel] = field(default_factory=dict)
+    report_sections: dict[str, ReportSection] = field(default_factory=dict)
 
     def _put(self, table: dict, key: str, value: Any, what: str) -> None:
         existing = table.get(key)
@@ -198,6 +247,26 @@ class Registry:
 
     def register_landing(self, landing: Landing) -> None:
         self._put(self.landings, landing.key, landing, "landing page")
+
+    def register_karte_panel(self, panel: KartePanel) -> None:
+        self._put(self.karte_panels, panel.key, panel, "karte panel")
+
+    def panels_for_tab(self, tab: str) -> list[KartePanel]:
+        return sorted((p for p in self.karte_panels.values() if p.tab == tab), key=lambda p: (p.order, p.key))
+
+    def karte_extra_tabs(self, known: set[str]) -> list[tuple[str, Any]]:
+        """Tabs that panels add beyond the ledger's own (``known``), in panel order, each once."""
+        tabs: dict[str, Any] = {}
+        for p in sorted(self.karte_panels.values(), key=lambda p: (p.order, p.key)):
+            if p.tab not in known and p.tab not in tabs:
+                tabs[p.tab] = p.tab_label or p.tab
+        return list(tabs.items())
+
+    def register_report_section(self, section: ReportSection) -> None:
+        self._put(self.report_sections, section.key, section, "report section")
+
+    def sorted_report_sections(self) -> list[ReportSection]:
+        return sorted(self.report_sections.values(), key=lambda s: (s.order, s.key))
 
     def landings_for(self, role: str | None) -> list[Landing]:
         """The landing pages offered to ``role``, best first."""

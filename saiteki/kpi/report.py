@@ -25,14 +25,6 @@ from saiteki.core.registry import registry
 from .models import KpiValue
 from .templatetags.kpi import kpi_text
 
-#: Report sections fed by capabilities that register KPI sources with these prefixes.
-SECTIONS = (
-    ("reviews", "審査結果と削減額", "reviews."),
-    ("consolidation", "サーバ集約の進捗", "ledger.virtualized"),
-    ("lifecycle", "ライフサイクル（サポート期限）のリスク", "lifecycle."),
-    ("resilience", "BCP・情報セキュリティの状況", "resilience."),
-)
-
 
 @dataclass
 class ReportData:
@@ -110,11 +102,13 @@ def report_data(*, fiscal_year: int) -> ReportData:
         {"fiscal_year": y, "label": fiscal_year_label(y), "total": totals.get(y, 0)}
         for y in range(first, fiscal_year + 1)
     ]
+    # Chapters come from the capabilities (registry.ReportSection): an app that is not installed
+    # simply has no chapter, and each chapter may add a table of its own stored records.
     sections = []
-    for key, title, prefix in SECTIONS:
-        rows = [k for k in kpis if k["source"].startswith(prefix)]
-        built = any(s.startswith(prefix) for s in registry.kpi_sources)
-        sections.append({"key": key, "title": title, "built": built, "kpis": rows})
+    for section in registry.sorted_report_sections():
+        rows = [k for k in kpis if k["source"].startswith(section.kpi_prefix)]
+        table = section.table(fiscal_year) if section.table else None
+        sections.append({"key": section.key, "title": str(section.title), "kpis": rows, "table": table})
     data = ReportData(
         fiscal_year=fiscal_year,
         label=fiscal_year_label(fiscal_year),
@@ -129,7 +123,7 @@ def report_data(*, fiscal_year: int) -> ReportData:
             "fy": fiscal_year,
             "kpis": kpis,
             "costs": costs,
-            "sections": [(s["key"], s["built"]) for s in sections],
+            "sections": [(s["key"], s["table"]) for s in sections],
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -262,11 +256,16 @@ def report_xlsx(data: ReportData) -> bytes:
     )
     rows = []
     for sec in data.sections:
-        if not sec["built"]:
-            rows.append([sec["title"], _("この機能はまだ構築されていません。"), "", ""])
         for k in sec["kpis"]:
             rows.append([sec["title"], k["name"], k["value_text"], k["status_label"]])
     s.write_rows(rows)
+    for sec in data.sections:
+        table = sec["table"]
+        if table and table["rows"]:
+            s = book.add_sheet(
+                str(table["caption"])[:31], [SheetColumn(str(c)) for c in table["columns"]], title=title
+            )
+            s.write_rows(table["rows"])
     return book.close()
 
 

@@ -19,6 +19,7 @@ from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
 from saiteki.core.models import JournalEntry
 from saiteki.core.money import parse_yen
+from saiteki.core.registry import registry
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
     ObjectDeleteView,
@@ -174,9 +175,10 @@ class SystemDetailView(ObjectDetailView):
 
     def get_context(self, request, obj):
         context = super().get_context(request, obj)
+        tabs = SYSTEM_TABS + registry.karte_extra_tabs({key for key, _label in SYSTEM_TABS})
         tab = request.GET.get("tab", "overview")
-        tab = tab if tab in dict(SYSTEM_TABS) else "overview"
-        context.update({"tab": tab, "tabs": SYSTEM_TABS, "title": str(obj)})
+        tab = tab if tab in dict(tabs) else "overview"
+        context.update({"tab": tab, "tabs": tabs, "title": str(obj)})
         if tab == "overview":
             context["planned_renewal"] = fy_text(obj.planned_renewal_fy) if obj.planned_renewal_fy else ""
             context["users"] = "、".join(

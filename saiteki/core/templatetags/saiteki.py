@@ -122,3 +122,19 @@ def cell_flag(column, obj):
         "⚠" if level != "info" else "ⓘ",
         text,
     )
+
+
+@register.simple_tag(takes_context=True)
+def karte_panels(context, system, tab):
+    """The sections capabilities registered for ``tab`` of the karte (:class:`~saiteki.core.registry.KartePanel`).
+
+    Each panel checks what the user may see and returns "" when nothing; core only joins them, so the
+    ledger's template names no capability app.
+    """
+    from django.utils.safestring import mark_safe
+
+    from saiteki.core.registry import registry
+
+    request = context.get("request")
+    parts = [panel.render(request, system) for panel in registry.panels_for_tab(tab)]
+    return mark_safe("".join(p for p in parts if p))  # noqa: S308 - panels return rendered templates

@@ -127,7 +127,25 @@ def test_report_xlsx_and_pdf(api_client, orgs, dated, tmp_path, django_capture_o
         ["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "3", str(path), str(tmp_path / "p")], check=True
     )
     assert len(list(tmp_path.glob("p*.png"))) == 3
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "審査結果と削減額" in text and "ガジェットの状況" in text  # chapters from the registry
     # Same data, same numbers.
     second = services.kpi_report_generate(report_id=KpiReport.objects.create(fiscal_year=2013).pk)
     assert second.digest == report.digest
     assert AuditEvent.objects.filter(kind="export", detail__what="kpi.annual_report").count() == 2
+
+
+def test_report_chapters_carry_their_tables(orgs):
+    """A chapter's own table (the test plugin's, the review gates' exceptions) reaches the report."""
+    from saiteki.core.tests.plugin.models import Gadget
+    from saiteki.kpi.report import report_data
+    from saiteki.reviews.models import GateException
+
+    system = make_system(orgs["税務課"], number="G1", name="ゲート例外のシステム")
+    GateException.objects.create(system=system, fiscal_year=2013, gate="P", reason="災害対応の緊急調達")
+    Gadget.objects.create(code="X1", name="g", division=orgs["税務課"], amount=5)
+    sections = {s["key"]: s for s in report_data(fiscal_year=2013).sections}
+    assert sections["plugin"]["table"]["rows"] == [["X1", 5]]
+    assert sections["reviews"]["table"]["rows"][0][:2] == ["G1", "ゲート例外のシステム"]
+    assert "災害対応の緊急調達" in sections["reviews"]["table"]["rows"][0]
+    assert report_data(fiscal_year=2014).sections[0]["table"] is None  # nothing that year

@@ -1,5 +1,7 @@
 """Japanese free-text search (incl. 1–2 character words) and the karte timeline."""
 
+import pathlib
+
 import pytest
 from django.urls import reverse
 
@@ -7,6 +9,8 @@ from saiteki.core.context import change_context
 from saiteki.core.models import JournalEntry
 from saiteki.ledger.selectors import karte_timeline, systems_search
 from saiteki.ledger.tests.factories import make_cost, make_server, make_system
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +102,16 @@ def test_totals_row_sums_the_listed_systems(client, role_users, systems):
     make_cost(systems[2], fiscal_year=fy, amount=9_000_000)
     page = client.get(reverse("ledger:system_list"), {"q": "税"}).content.decode()
     assert "1,234,000円" in page
+
+
+def test_karte_panels_come_from_the_registry(client, role_users, systems):
+    """Capabilities add karte sections and tabs by declaring panels; the ledger names none of them."""
+    client.force_login(role_users["owner"])
+    system = systems[0]
+    page = client.get(system.get_absolute_url()).content.decode()
+    assert 'data-testid="tab-gadgets"' in page  # the test plugin's own tab …
+    assert 'data-testid="plugin-panel"' not in page  # … whose panel shows only on that tab
+    page = client.get(system.get_absolute_url(), {"tab": "gadgets"}).content.decode()
+    assert f"ガジェット欄: {system.number}" in page
+    template = (ROOT / "saiteki/ledger/templates/ledger/system_detail.html").read_text()
+    assert "lifecycle" not in template and "reviews" not in template and "knowledge" not in template

@@ -1,25 +1,23 @@
-"""The karte's review section: one tag, so the ledger template needs one line to show it."""
+"""The karte's review section: recent cases, open proposals, gate status and exceptions."""
 
-from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from saiteki.core import permissions as perms
+from saiteki.core import registry as reg
 from saiteki.core.fiscal import fiscal_year_of
-from saiteki.reviews import selectors
-from saiteki.reviews.models import GateException, ReviewCase
 
-register = template.Library()
+from . import selectors
+from .models import GateException, ReviewCase
 
 
-@register.inclusion_tag("reviews/_karte_reviews.html", takes_context=True)
-def reviews_karte(context, system):
+def render_reviews(request, system) -> str:
     """The system's recent cases, open proposals, gate status of this and next year, and exceptions."""
-    request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not perms.role_allows(user, perms.VIEW, ReviewCase):
-        return {"visible": False}
+        return ""
     fy = fiscal_year_of(timezone.localdate())
-    return {
+    context = {
         "visible": True,
         "system": system,
         "can_add": perms.can(user, perms.CHANGE, system) and perms.role_allows(user, perms.ADD, ReviewCase),
@@ -27,5 +25,8 @@ def reviews_karte(context, system):
         "proposals": list(selectors.open_proposals(system=system)[:10]),
         "gates": [(y, selectors.gate_status(system=system, fiscal_year=y)) for y in (fy, fy + 1)],
         "exceptions": list(GateException.objects.filter(system=system).order_by("-fiscal_year")[:5]),
-        "request": request,
     }
+    return render_to_string("reviews/_karte_reviews.html", context, request=request)
+
+
+reg.registry.register_karte_panel(reg.KartePanel("reviews.karte", render_reviews, tab="karte", order=20))
