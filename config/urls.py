@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 
+from saiteki.core.health import healthz
 from saiteki.core.registry import app_url_patterns
-from saiteki.core.views.pages import healthz
 
 
 class SchemaView(SpectacularAPIView):

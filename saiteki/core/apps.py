@@ -21,6 +21,7 @@ class CoreConfig(reg.SaitekiAppConfig):
             (
                 reg.MenuItem(_("監査ログ"), "core:audit_log", right="audit_log"),
                 reg.MenuItem(_("定期処理"), "core:schedules", right="manage_schedules"),
+                reg.MenuItem(_("運用状況"), "core:operations", right="manage_schedules"),
             ),
         ),
     )

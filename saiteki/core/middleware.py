@@ -20,7 +20,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.id = uuid.uuid4()
+        # RequestIdMiddleware (saiteki.core.requestlog) set the id first: log lines and history share it.
+        request.id = getattr(request, "id", None) or uuid.uuid4()
         reason = unquote(request.headers.get("X-Change-Reason", ""))[:500]
         with change_context(request_id=request.id, reason=reason, request=request):
             return self.get_response(request)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from saiteki.core.importing import urls as importing_urls
-from saiteki.core.views import attachments, inbox, pages, schedules, workflow
+from saiteki.core.views import attachments, inbox, operations, pages, schedules, workflow
 
 app_name = "core"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
     path("inbox/preferences/", inbox.inbox_preferences, name="inbox_preferences"),
     path("schedules/", schedules.schedules, name="schedules"),
+    path("operations/", operations.operations, name="operations"),
     path("schedules/<str:name>/run/", schedules.schedule_run, name="schedule_run"),
     path("transition/<int:content_type_id>/<int:object_id>/", workflow.transition, name="transition"),
 ]

@@ -225,7 +225,3 @@ def job_selftest(request):
         raise PermissionDenied(_("この操作を行う権限がありません。"))
     job = job_enqueue(kind="core.selftest", title=_("動作確認ジョブ"), params={"steps": 5}, user=request.user)
     return redirect("core:job_detail", pk=job.pk)
-
-
-def healthz(request):
-    return JsonResponse({"status": "ok"})

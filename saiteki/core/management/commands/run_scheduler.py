@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import signal
 import time
+import uuid
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from saiteki.core.health import Heartbeat
+from saiteki.core.models import WorkerHeartbeat
 from saiteki.core.registry import registry
 from saiteki.core.scheduler import scheduler_tick
 
@@ -28,7 +31,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool = False, interval: float = 30.0, **options):
         self._stop = False
+        heartbeat = None
         if not once:
+            # The operations page and /healthz see a stopped scheduler (saiteki.core.health).
+            heartbeat = Heartbeat(
+                kind=WorkerHeartbeat.Kind.SCHEDULER, worker_id=f"scheduler-{uuid.uuid4().hex}"
+            )
+            heartbeat.start()
             signal.signal(signal.SIGTERM, self._request_stop)
             signal.signal(signal.SIGINT, self._request_stop)
             self.stdout.write(
@@ -41,6 +50,8 @@ class Command(BaseCommand):
             if once or self._stop:
                 break
             self._sleep(max(0.1, interval))
+        if heartbeat is not None:
+            heartbeat.stop()
         close_old_connections()
 
     def _sleep(self, seconds: float) -> None:
