@@ -27,3 +27,33 @@ EMAIL_HOST = env.get("EMAIL_HOST", "localhost") or "localhost"
 EMAIL_PORT = int(env.get("EMAIL_PORT", "25") or 25)
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "saiteki@localhost") or "saiteki@localhost"
 SAITEKI_SITE_URL = env.get("SAITEKI_SITE_URL", "") or ""
+
+# A load balancer's probe (/healthz) should hear "database down" within seconds, not after the
+# operating system's TCP timeout of minutes.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+
+# Structured logs: one JSON object per line on stderr (journald / the prefecture's log collector), each
+# with the request id that the response's X-Request-ID header and the change log carry
+# (saiteki.core.requestlog), and one access line per request from Django (gunicorn's own access log is
+# left off: it cannot see the request id or the user).
+SAITEKI_REQUEST_LOG = env.get_bool("SAITEKI_REQUEST_LOG", True)
+LOG_LEVEL = (env.get("LOG_LEVEL", "INFO") or "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "saiteki.core.requestlog.RequestIdFilter"}},
+    "formatters": {"json": {"()": "saiteki.core.requestlog.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "saiteki": {"level": LOG_LEVEL},
+        "django_tasks_db": {"level": "INFO"},
+        "django_tasks": {"level": "INFO"},
+        # 4xx/5xx with the traceback of 500s; the access line above already names every request.
+        "django.request": {"level": "ERROR"},
+        "django.security": {"level": "WARNING"},
+    },
+}
