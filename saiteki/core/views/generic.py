@@ -74,8 +74,7 @@ class ObjectListView(View):
         columns = self.table.visible(request.GET.getlist("col"))
         if request.GET.get("export") == "xlsx":
             return self.export(request, qs, columns, filterset=filterset, sort=sort)
-        paginator = Paginator(qs, self.paginate_by)
-        page = paginator.get_page(request.GET.get("page"))
+        page = self.paginate(request, qs)
         query = request.GET.copy()
         query.pop("page", None)
         context = {
@@ -98,6 +97,11 @@ class ObjectListView(View):
 
     def extra_context(self, request) -> dict:
         return {}
+
+    def paginate(self, request, qs):
+        """The page to show. A list whose exact count or order is costly at scale (the ledger at 400,000
+        systems) overrides this with a cheaper count or ordered sequence; the template is the same."""
+        return Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
 
     def totals(self, qs, columns) -> dict | None:
         names = [c.name for c in columns if c.total and isinstance(c.sort_key, str)]
