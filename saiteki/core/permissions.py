@@ -69,6 +69,7 @@ KNOWLEDGE_STATS = "knowledge_stats"  #: see the knowledge base's use statistics 
 REVIEW_DECIDE = "review_decide"  #: review cases (審査), decide them, record gate exceptions
 ADVISOR_OPINION = "advisor_opinion"  #: write the CIO advisor's opinions on review cases
 KPI_CLOSE = "kpi_close"  #: close (年度末確定) and re-open a fiscal year's KPIs, enter KPI values, reports
+INCIDENTS_ALL = "incidents_all"  #: read every security incident, those involving personal data included
 
 RIGHTS: dict[str, frozenset[str]] = {
     AUDIT_LOG: frozenset({Role.ADMIN, Role.AUDITOR}),
@@ -87,6 +88,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     REVIEW_DECIDE: frozenset({Role.ADMIN}),
     ADVISOR_OPINION: frozenset({Role.ADVISOR}),
     KPI_CLOSE: frozenset({Role.ADMIN}),
+    INCIDENTS_ALL: frozenset({Role.ADMIN, Role.ADVISOR, Role.AUDITOR}),
 }
 
 
