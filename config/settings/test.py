@@ -19,3 +19,7 @@ ALLOWED_HOSTS = ["*"]
 AXES_ENABLED = env.get_bool("AXES_ENABLED", True)
 # Apps that exist only for tests: they plug into the platform through the registry alone.
 INSTALLED_APPS = [*INSTALLED_APPS, "saiteki.core.tests.plugin", "saiteki.core.tests.flow"]  # noqa: F405
+# The OpenID Connect provider the directory-login tests log in through (saiteki/accounts/tests/oidc_op.py).
+INSTALLED_APPS += ["saiteki.accounts.tests.oidc_op.OIDCProviderTestConfig"]
+OIDC_USERINFO = "saiteki.accounts.tests.oidc_op.userinfo"
+OIDC_EXTRA_SCOPE_CLAIMS = "saiteki.accounts.tests.oidc_op.GroupsScopeClaims"

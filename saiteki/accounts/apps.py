@@ -19,6 +19,11 @@ class AccountsConfig(reg.SaitekiAppConfig):
                     _("組織"), "accounts:organization_list", perm=(perms.CHANGE, "accounts.Organization")
                 ),
                 reg.MenuItem(_("利用者と役割"), "accounts:user_list", right=perms.READ_USERS),
+                reg.MenuItem(
+                    _("ディレクトリのグループ対応"),
+                    "accounts:directorygroupmapping_list",
+                    right=perms.READ_USERS,
+                ),
             ),
         ),
     )

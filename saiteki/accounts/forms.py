@@ -12,7 +12,7 @@ from saiteki.core.fiscal import parse_fiscal_year
 from saiteki.core.forms import SaitekiModelForm
 
 from .choices import OrganizationKind, Role
-from .models import Organization, User
+from .models import DirectoryGroupMapping, Organization, User
 from .selectors import divisions_active_on
 
 
@@ -26,6 +26,23 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("ユーザー名")
         self.fields["password"].label = _("パスワード")
+
+    def get_invalid_login_error(self):
+        """Say why when the directory knew the person but Saiteki refused them, or did not answer."""
+        from .directory import DENIAL_ATTR, UNAVAILABLE_ATTR
+
+        denied = getattr(self.request, DENIAL_ATTR, None)
+        if denied:
+            return forms.ValidationError(denied["message"], code="directory_denied")
+        if getattr(self.request, UNAVAILABLE_ATTR, False):
+            return forms.ValidationError(
+                _(
+                    "ディレクトリサーバーに接続できないため、ディレクトリのアカウントでは現在ログインできません。"
+                    "しばらくしてから再度お試しください（管理者のローカルアカウントは引き続き利用できます）。"
+                ),
+                code="directory_unavailable",
+            )
+        return super().get_invalid_login_error()
 
 
 class OrganizationForm(SaitekiModelForm):
@@ -100,3 +117,22 @@ class PasswordResetForm(forms.Form):
         widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
         help_text=_("10文字以上。ユーザー名に似たもの、よく使われるもの、数字だけのものは使えません。"),
     )
+
+
+class DirectoryGroupMappingForm(SaitekiModelForm):
+    class Meta:
+        model = DirectoryGroupMapping
+        fields = ["source", "group_name", "role", "division", "priority", "is_active", "note"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        # A role's 所属 is a division (所属), never a bureau, as for assignments made by hand.
+        self.fields["division"].queryset = divisions_active_on()
+        self.fields["division"].label_from_instance = lambda o: f"{o.parent} {o}" if o.parent_id else str(o)
+        self.fields["division"].help_text = _("システム所管課の役割では必須です。")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.OWNER and not data.get("division"):
+            self.add_error("division", _("システム所管課の役割には所属の指定が必要です。"))
+        return data

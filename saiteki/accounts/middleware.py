@@ -12,7 +12,7 @@ from saiteki.core.fiscal import fiscal_year_of
 
 # Paths reachable without logging in. The API authenticates itself (session or token) and answers 401
 # rather than redirecting to a login page.
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz")
+PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/oidc/", "/static/", "/api/", "/i18n/", "/healthz")
 # ...except the API's browser pages, which are pages: an anonymous visitor is sent to the login.
 LOGIN_PAGES_UNDER_API = ("/api/docs/",)
 

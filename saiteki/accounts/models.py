@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.models import BusinessModel
 
-from .choices import DateStyle, OrganizationKind, Role
+from .choices import AuthSource, DateStyle, DirectorySource, OrganizationKind, Role
 
 
 class User(AbstractUser):
@@ -23,6 +25,11 @@ class User(AbstractUser):
     )
     language = models.CharField(
         _("表示言語"), max_length=5, default="ja", choices=[("ja", "日本語"), ("en", "English")]
+    )
+    # Where the password is checked. A directory login never takes over a local account (the
+    # break-glass administrators must keep working when the directory is down or compromised).
+    auth_source = models.CharField(
+        _("認証方式"), max_length=10, choices=AuthSource.choices, default=AuthSource.LOCAL
     )
 
     class Meta:
@@ -153,3 +160,72 @@ class Assignment(BusinessModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.fiscal_year} {self.get_role_display()}"
+
+
+class DirectoryGroupMapping(BusinessModel):
+    """A directory group and the role (and 所属) its members get in Saiteki.
+
+    The prefecture's directory (Active Directory, another LDAP directory, an OIDC provider) says who is
+    in which group; this table, edited by the 情報政策課 under 管理, says what that means here. At every
+    directory login the user's groups are looked up in it and the user's assignment for the current
+    fiscal year is set from the best match, so an April transfer in the directory is a role change here
+    on the next login, with its audit record. A user in no mapped group cannot log in.
+    """
+
+    source = models.CharField(
+        _("ディレクトリ"), max_length=10, choices=DirectorySource.choices, default=DirectorySource.ANY
+    )
+    group_name = models.CharField(
+        _("グループ"),
+        max_length=500,
+        help_text=_(
+            "LDAP ではグループの DN（cn=…,ou=…）または名前（cn）、OpenID Connect ではグループ クレームの値。"
+            "大文字と小文字は区別しません。"
+        ),
+    )
+    role = models.CharField(_("役割"), max_length=10, choices=Role.choices)
+    division = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="directory_mappings",
+        verbose_name=_("所属"),
+    )
+    priority = models.PositiveIntegerField(
+        _("優先順位"),
+        default=100,
+        help_text=_("複数の対応付けに当てはまる利用者には、数字の小さいものが使われます。"),
+    )
+    is_active = models.BooleanField(_("有効"), default=True)
+    note = models.CharField(_("備考"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["priority", "group_name", "pk"]
+        verbose_name = _("ディレクトリのグループ対応")
+        verbose_name_plural = _("ディレクトリのグループ対応")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("group_name"),
+                "source",
+                name="directorygroupmapping_unique_group_source",
+                violation_error_message=_("このディレクトリのこのグループには、既に対応付けがあります。"),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="owner") | models.Q(division__isnull=False),
+                name="directorygroupmapping_owner_has_division",
+                violation_error_message=_("システム所管課の役割には所属の指定が必要です。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_name} → {self.get_role_display()}"
+
+    def clean(self) -> None:
+        # A DN typed with blanks after the commas (cn=a, ou=b) is the same DN the directory sends.
+        self.group_name = re.sub(r"\s*([,=])\s*", r"\1", (self.group_name or "").strip())
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("accounts:directorygroupmapping_detail", args=[self.pk])

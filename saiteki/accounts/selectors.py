@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from saiteki.core.fiscal import fiscal_year_of
 
-from .choices import OrganizationKind
-from .models import Assignment, Organization
+from .choices import DirectorySource, OrganizationKind
+from .models import Assignment, DirectoryGroupMapping, Organization
 
 
 def current_assignment(*, user, on: datetime.date | None = None) -> Assignment | None:
@@ -85,3 +87,19 @@ def tokens_for(*, user):
     from rest_framework.authtoken.models import Token
 
     return Token.objects.filter(user=user)
+
+
+def directory_mapping_for(*, source: str, groups: Iterable[str]) -> DirectoryGroupMapping | None:
+    """The active group mapping that applies to a directory user in these groups (normalised, lower
+    case), the one with the smallest 優先順位 when several do; None when no group is mapped."""
+    names = {g for g in groups if g}
+    if not names:
+        return None
+    return (
+        DirectoryGroupMapping.objects.select_related("division")
+        .filter(is_active=True, source__in=[source, DirectorySource.ANY])
+        .annotate(group_key=Lower("group_name"))
+        .filter(group_key__in=names)
+        .order_by("priority", "pk")
+        .first()
+    )

@@ -12,8 +12,8 @@ from saiteki.core.context import change_context
 from saiteki.core.errors import ValidationFailed
 from saiteki.core.models import AuditEvent
 
-from .choices import OrganizationKind, Role
-from .models import Assignment, Organization, OrganizationName, User
+from .choices import AuthSource, OrganizationKind, Role
+from .models import Assignment, DirectoryGroupMapping, Organization, OrganizationName, User
 
 
 @transaction.atomic
@@ -25,8 +25,11 @@ def assignment_set(
     role: str,
     division: Organization | None,
     request=None,
+    reason: str = "",
 ) -> Assignment:
-    """Give a user a role (and division) for a fiscal year; a role change is a security event."""
+    """Give a user a role (and division) for a fiscal year; a role change is a security event.
+
+    ``reason`` says why when nobody chose it (a directory login applying the group mapping)."""
     if role == Role.OWNER and division is None:
         raise ValidationFailed(
             _("システム所管課の役割には所属の指定が必要です。"), fields={"division": [_("必須です。")]}
@@ -36,7 +39,7 @@ def assignment_set(
             _("所属には「所属」の組織を指定してください。"),
             fields={"division": [_("部局は指定できません。")]},
         )
-    with change_context(user=actor):
+    with change_context(user=actor, reason=reason or None):
         assignment = Assignment.objects.filter(user=user, fiscal_year=fiscal_year).first()
         before = (assignment.role, assignment.division_id) if assignment else None
         if assignment is None:
@@ -55,6 +58,7 @@ def assignment_set(
                 "fiscal_year": fiscal_year,
                 "before": {"role": before[0], "division_id": before[1]} if before else None,
                 "after": {"role": role, "division_id": getattr(division, "pk", None)},
+                **({"reason": reason} if reason else {}),
             },
         )
     user.__dict__.pop("_assignment_cache", None)
@@ -139,7 +143,8 @@ def _close(organization: Organization, effective: datetime.date) -> None:
 _USER_HISTORY_FIELDS = ("username", "display_name", "email", "is_active")
 
 
-def _user_snapshot(user: User) -> dict:
+def user_snapshot(user: User) -> dict:
+    """The fields a user's history shows (also compared before and after a directory login)."""
     return {name: getattr(user, name) for name in _USER_HISTORY_FIELDS}
 
 
@@ -148,7 +153,7 @@ def _user_history(user: User, action: str, before: dict | None, *, actor, reason
     from saiteki.core.changelog import record_change
 
     with change_context(user=actor, reason=reason or None):
-        record_change(user, action, before=before, after=_user_snapshot(user))
+        record_change(user, action, before=before, after=user_snapshot(user))
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -217,7 +222,7 @@ def user_active_set(*, actor, user: User, active: bool, request=None) -> User:
         raise ValidationFailed(_("自分自身を無効にすることはできません。"))
     if user.is_active == active:
         return user
-    before = _user_snapshot(user)
+    before = user_snapshot(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     _user_history(user, "update", before, actor=actor)
@@ -236,3 +241,38 @@ def user_unlock(*, actor, user: User, request=None) -> int:
         kind=AuditEvent.Kind.UNLOCK, request=request, user=actor, obj=user, detail={"count": count}
     )
     return count
+
+
+# --- Directory login (saiteki.accounts.directory) ----------------------------------------------------
+
+
+@transaction.atomic
+def directory_user_sync(
+    *, user: User, source: str, mapping: DirectoryGroupMapping, before: dict | None, request=None
+) -> Assignment:
+    """After the directory admitted ``user``: record the account's source, its history (created, or name
+    and mail changed in the directory) and set its role and 所属 for the current fiscal year from the
+    group mapping. ``before`` is the account as it was before this login (None: created by it)."""
+    from saiteki.core.fiscal import fiscal_year_of
+
+    label = AuthSource(source).label
+    reason = _("ディレクトリ連携（%(source)s）: %(group)s") % {"source": label, "group": mapping.group_name}
+    if user.auth_source != source:
+        user.auth_source = source
+        user.save(update_fields=["auth_source"])
+    if before is None:
+        _user_history(user, "create", None, actor=None, reason=reason)
+        audit_event_record(
+            kind=AuditEvent.Kind.USER_CREATE, request=request, user=None, obj=user, detail={"source": source}
+        )
+    elif before != user_snapshot(user):
+        _user_history(user, "update", before, actor=None, reason=reason)
+    return assignment_set(
+        actor=None,
+        user=user,
+        fiscal_year=fiscal_year_of(datetime.date.today()),
+        role=mapping.role,
+        division=mapping.division,
+        request=request,
+        reason=reason,
+    )

@@ -12,7 +12,12 @@ from saiteki.core.models import AuditEvent
 
 @receiver(user_logged_in)
 def _login(sender, request, user, **kwargs):
-    audit_event_record(kind=AuditEvent.Kind.LOGIN, request=request, user=user)
+    from saiteki.accounts.directory import login_source_of
+
+    # Which source admitted the user: local password, LDAP / Active Directory or OpenID Connect.
+    audit_event_record(
+        kind=AuditEvent.Kind.LOGIN, request=request, user=user, detail={"source": login_source_of(user)}
+    )
 
 
 @receiver(user_logged_out)
@@ -23,8 +28,21 @@ def _logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
+    from saiteki.accounts.directory import DENIAL_ATTR, UNAVAILABLE_ATTR
+
+    detail = {}
+    username = str(credentials.get("username", ""))
+    denied = getattr(request, DENIAL_ATTR, None)
+    if denied:  # the directory knew the person but Saiteki refused them (no mapped group, local account)
+        detail = {"source": denied["source"], "reason": denied["reason"]}
+        username = username or denied["username"]
+    elif getattr(request, UNAVAILABLE_ATTR, False):
+        detail = {"source": "ldap", "reason": "directory_unavailable"}
     audit_event_record(
-        kind=AuditEvent.Kind.LOGIN_FAILED, request=request, username=str(credentials.get("username", ""))
+        kind=AuditEvent.Kind.LOGIN_FAILED,
+        request=request,
+        username=username,
+        detail=detail,
     )
 
 

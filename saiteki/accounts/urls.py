@@ -18,6 +18,37 @@ urlpatterns = [
         name="user_action",
     ),
     path("tokens/", views.TokenListView.as_view(), name="token_list"),
+    # OpenID Connect (docs/deploy.md 「ディレクトリ連携」); the provider is told .../oidc/callback/.
+    path("oidc/authenticate/", views.oidc_start, name="oidc_start"),
+    path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path(
+        "directory-groups/", views.DirectoryGroupMappingListView.as_view(), name="directorygroupmapping_list"
+    ),
+    path(
+        "directory-groups/add/",
+        views.DirectoryGroupMappingEditView.as_view(),
+        name="directorygroupmapping_add",
+    ),
+    path(
+        "directory-groups/<int:pk>/",
+        views.DirectoryGroupMappingDetailView.as_view(),
+        name="directorygroupmapping_detail",
+    ),
+    path(
+        "directory-groups/<int:pk>/edit/",
+        views.DirectoryGroupMappingEditView.as_view(),
+        name="directorygroupmapping_edit",
+    ),
+    path(
+        "directory-groups/<int:pk>/delete/",
+        views.DirectoryGroupMappingDeleteView.as_view(),
+        name="directorygroupmapping_delete",
+    ),
+    path(
+        "directory-groups/<int:pk>/history/",
+        views.DirectoryGroupMappingHistoryView.as_view(),
+        name="directorygroupmapping_history",
+    ),
     path("organizations/", views.OrganizationListView.as_view(), name="organization_list"),
     path("organizations/add/", views.OrganizationEditView.as_view(), name="organization_add"),
     path("organizations/<int:pk>/", views.OrganizationDetailView.as_view(), name="organization_detail"),

@@ -18,6 +18,7 @@ from saiteki.core.errors import ApplicationError
 from saiteki.core.models import AuditEvent
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectHistoryView,
@@ -25,8 +26,15 @@ from saiteki.core.views.generic import (
 )
 
 from .filtersets import OrganizationFilterSet
-from .forms import AssignmentForm, LoginForm, OrganizationForm, PasswordResetForm, UserCreateForm
-from .models import Organization, User
+from .forms import (
+    AssignmentForm,
+    DirectoryGroupMappingForm,
+    LoginForm,
+    OrganizationForm,
+    PasswordResetForm,
+    UserCreateForm,
+)
+from .models import DirectoryGroupMapping, Organization, User
 from .selectors import locked_usernames, token_expires_at, tokens_for
 from .services import (
     assignment_set,
@@ -41,6 +49,49 @@ from .services import (
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        from . import directory
+
+        context = super().get_context_data(**kwargs)
+        context["ldap_enabled"] = directory.ldap_enabled()
+        if directory.oidc_enabled():
+            context["oidc_login_label"] = directory.oidc_login_label()
+        return context
+
+
+def oidc_start(request):
+    """Start the OpenID Connect code flow (404 while OIDC is not configured)."""
+    from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+
+    from . import directory
+
+    if not directory.oidc_enabled():
+        raise Http404
+    return OIDCAuthenticationRequestView.as_view()(request)
+
+
+def oidc_callback(request):
+    """The provider sends the browser back here; a refusal goes back to the login page with the reason."""
+    from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
+
+    from . import directory
+
+    if not directory.oidc_enabled():
+        raise Http404
+
+    class Callback(OIDCAuthenticationCallbackView):
+        def login_failure(self):
+            denied = getattr(self.request, directory.DENIAL_ATTR, None)
+            messages.error(
+                self.request,
+                denied["message"]
+                if denied
+                else _("OpenID Connect でのログインに失敗しました。もう一度お試しください。"),
+            )
+            return redirect("accounts:login")
+
+    return Callback.as_view()(request)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -289,3 +340,68 @@ class OrganizationEditView(ObjectEditView):
 
 class OrganizationHistoryView(ObjectHistoryView):
     model = Organization
+
+
+# --- Directory group → role mapping (管理 › ディレクトリのグループ対応) --------------------------------------
+
+
+class _UsersRightRequired:
+    """Who holds which role is the users page's business: administrators edit the mapping (the master
+    data policy), auditors read it, other roles do not see it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        _require_reader(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+
+DIRECTORY_MAPPING_TABLE = Table(
+    columns=[
+        Column("group_name", gettext_lazy("グループ"), link=True),
+        Column("source", gettext_lazy("ディレクトリ"), kind="choice"),
+        Column("role", gettext_lazy("役割"), kind="choice"),
+        Column("division", gettext_lazy("所属"), accessor="division.name", order_by="division__name"),
+        Column("priority", gettext_lazy("優先順位"), kind="number"),
+        Column("is_active", gettext_lazy("有効"), kind="bool"),
+        Column("note", gettext_lazy("備考")),
+    ],
+    default_order="priority",
+    select_related=("division",),
+)
+
+
+class DirectoryGroupMappingListView(_UsersRightRequired, ObjectListView):
+    model = DirectoryGroupMapping
+    table = DIRECTORY_MAPPING_TABLE
+    title = gettext_lazy("ディレクトリのグループ対応")
+    template_name = "accounts/directorygroupmapping_list.html"
+
+    def extra_context(self, request) -> dict:
+        from . import directory
+
+        return {"ldap_enabled": directory.ldap_enabled(), "oidc_enabled": directory.oidc_enabled()}
+
+
+class DirectoryGroupMappingDetailView(_UsersRightRequired, ObjectDetailView):
+    model = DirectoryGroupMapping
+    fields = ("source", "group_name", "role", "division", "priority", "is_active", "note")
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        context["fields"] = [
+            (label, (_("はい") if value else _("いいえ")) if isinstance(value, bool) else value)
+            for label, value in context["fields"]
+        ]
+        return context
+
+
+class DirectoryGroupMappingEditView(_UsersRightRequired, ObjectEditView):
+    model = DirectoryGroupMapping
+    form_class = DirectoryGroupMappingForm
+
+
+class DirectoryGroupMappingDeleteView(_UsersRightRequired, ObjectDeleteView):
+    model = DirectoryGroupMapping
+
+
+class DirectoryGroupMappingHistoryView(_UsersRightRequired, ObjectHistoryView):
+    model = DirectoryGroupMapping

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from saiteki.accounts.directory import DENIAL_ATTR, login_source_of
 from saiteki.accounts.filtersets import OrganizationFilterSet
 from saiteki.accounts.models import Organization
 from saiteki.accounts.selectors import token_is_expired
@@ -55,6 +56,9 @@ class TokenCreateView(APIView):
                 code="locked_out",
             )
         if user is None or not user.is_active:
+            denied = getattr(request._request, DENIAL_ATTR, None)
+            if denied:  # the directory knew the person, Saiteki refused them: say why
+                raise ApplicationError(denied["message"], code="directory_denied")
             raise ApplicationError(
                 _("ユーザー名またはパスワードが正しくありません。"), code="invalid_credentials"
             )
@@ -64,7 +68,12 @@ class TokenCreateView(APIView):
             token = None
         if token is None:
             token = Token.objects.create(user=user)
-        audit_event_record(kind=AuditEvent.Kind.TOKEN_ISSUED, request=request._request, user=user)
+        audit_event_record(
+            kind=AuditEvent.Kind.TOKEN_ISSUED,
+            request=request._request,
+            user=user,
+            detail={"source": login_source_of(user)},
+        )
         return Response({"token": token.key})
 
 
