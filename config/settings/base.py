@@ -45,10 +45,10 @@ MIDDLEWARE = [
     "saiteki.core.requestlog.RequestIdMiddleware",
     "saiteki.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Read replica: chooses the database for the request (not used without REPLICA_DATABASE_URL).
     "saiteki.core.dbrouter.ReplicaRoutingMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "saiteki.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,8 +102,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "accounts.User"
 # A PostgreSQL hot standby for read-only requests when REPLICA_DATABASE_URL is set (docs/deploy.md
 # 「読み取りレプリカ」); without it one database and no router.
 DATABASES.update(replica.replica_databases())
@@ -111,20 +109,22 @@ DATABASE_ROUTERS = replica.replica_routers(DATABASES)
 SAITEKI_REPLICA_PIN_SECONDS = replica.PIN_SECONDS
 SAITEKI_REPLICA_MAX_LAG_SECONDS = replica.MAX_LAG_SECONDS
 
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-
-AUTH_PASSWORD_VALIDATORS = [
 # Directory login (docs/deploy.md 「ディレクトリ連携」), off unless LDAP_* / OIDC_* variables configure it;
 # the local backend above stays first so break-glass administrators log in without the directory.
 _LDAP_SETTINGS = directory.ldap_settings()
 _OIDC_SETTINGS = directory.oidc_settings()
 globals().update(_LDAP_SETTINGS | _OIDC_SETTINGS)
 AUTHENTICATION_BACKENDS += directory.backends(_LDAP_SETTINGS, _OIDC_SETTINGS)
+
+AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
