@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
 from saiteki.core.fiscal import fiscal_year_of
@@ -28,7 +28,9 @@ class LoginRequiredMiddleware:
             LOGIN_PAGES_UNDER_API
         )
         if not request.user.is_authenticated and not public:
-            return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+            # The whole path with its query, encoded: a deep link with several filters (a=1&b=2) must
+            # come back whole after the login.
+            return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
         return self.get_response(request)
 
 
