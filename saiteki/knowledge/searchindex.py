@@ -114,12 +114,15 @@ def index_article(article: Article) -> None:
     )
 
 
+def _with_keys(keys: list[str]) -> RawSQL:
+    """PostgreSQL: ids of the index rows holding every key (GIN over the generated ``keys`` column,
+    migration 0005; exact, so no row's text is read)."""
+    return RawSQL("SELECT article_id FROM knowledge_articlesearch WHERE keys @> %s::text[]", (keys,))
+
+
 def _candidates(grams: list[str]) -> RawSQL:
     if connection.vendor == "postgresql":
-        return RawSQL(
-            "SELECT article_id FROM knowledge_articlesearch WHERE string_to_array(grams, ' ') @> %s::text[]",
-            (grams,),
-        )
+        return _with_keys(grams)
     match = " AND ".join(f'"{g}"' for g in grams)
     return RawSQL("SELECT rowid FROM knowledge_gram_fts WHERE knowledge_gram_fts MATCH %s", (match,))
 
@@ -144,6 +147,10 @@ def _flag(expr) -> Case:
     return Case(When(Q(**{f"{expr}__gt": 0}), then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
+def _key_flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
 def with_score(qs: QuerySet, terms: list[str]) -> QuerySet:
     """Annotate ``score`` (see the module docstring for the order of evidence)."""
     total = None
@@ -157,18 +164,27 @@ def with_score(qs: QuerySet, terms: list[str]) -> QuerySet:
                 f"_ts{i}": StrIndex(F("search_index__title"), Value(term)),
             }
         )
-        qs = qs.alias(
-            **{
-                f"_bw{i}": StrIndex(F("search_index__tokens"), Value(word)),
-                f"_bh{i}": StrIndex(F("search_index__tokens"), Value(head)),
-            }
-        )
+        if connection.vendor == "postgresql":
+            # Body evidence from the key index (body words "=…", their heads ">…"; grams
+            # are letters and digits only, so the prefixes keep the three kinds of key apart): the body's token
+            # columns are long and TOASTed, and reading them for every hit is what made 1–2 character
+            # queries take seconds. The title columns are short and stay inline.
+            body_word = _key_flag(Q(pk__in=_with_keys([f"={term}"])))
+            body_head = _key_flag(Q(pk__in=_with_keys([f"={term}"])) | Q(pk__in=_with_keys([f">{term}"])))
+        else:
+            qs = qs.alias(
+                **{
+                    f"_bw{i}": StrIndex(F("search_index__tokens"), Value(word)),
+                    f"_bh{i}": StrIndex(F("search_index__tokens"), Value(head)),
+                }
+            )
+            body_word, body_head = _flag(f"_bw{i}"), _flag(f"_bh{i}")
         part = (
             _flag(f"_tw{i}") * Value(W_TITLE_WORD)
             + _flag(f"_th{i}") * Value(W_TITLE_HEAD)
             + _flag(f"_ts{i}") * Value(W_TITLE_SUBSTRING)
-            + _flag(f"_bw{i}") * Value(W_BODY_WORD)
-            + _flag(f"_bh{i}") * Value(W_BODY_HEAD)
+            + body_word * Value(W_BODY_WORD)
+            + body_head * Value(W_BODY_HEAD)
             + Value(W_PRESENT)
         )
         total = part if total is None else total + part
