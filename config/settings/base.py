@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "saiteki.knowledge",
     "saiteki.reviews",
     "saiteki.kpi",
+    "saiteki.sam",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,661 @@
+"""Writes of the SAM app: the catalogue and its matching, licences and purchases, devices, the
+reconciliation runs, the inbox notices and the volume offers. The inventory campaign and audits are in
+:mod:`saiteki.sam.inventory` (re-exported here).
+
+What people decide — a title, a rule, a manual mapping, a licence, a purchase, a device — is saved
+through the model (change log: who, when, why). What is derived — the title each scanned name matches
+automatically, the counts of the queue, the reconciliation rows — is written in bulk without history,
+so a re-match or a nightly run does not flood the logs; a run is itself the record of its figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from saiteki.core import permissions as perms
+from saiteki.core.errors import PermissionDeniedError, ValidationFailed
+
+from . import selectors
+from . import volume as vol
+from .choices import (
+    NOTIFY_EXPIRY,
+    NOTIFY_SHORTFALL,
+    MatchMethod,
+    Metric,
+    RuleKind,
+    RunStatus,
+)
+from .matching import NameMatch, TitleMatcher, name_key
+from .models import (
+    Entitlement,
+    ExpiryNotice,
+    Installation,
+    NormalisationRule,
+    OfferTier,
+    ProofDocument,
+    Purchase,
+    ReconciliationRow,
+    ReconciliationRun,
+    SoftwareName,
+    Title,
+    VolumeOffer,
+)
+from .reconcile import Demand, Supply, TitleInfo, reconcile
+
+Report = Callable[[int, str], None]
+
+
+def _require(user, action: str, obj) -> None:
+    if not perms.can(user, action, obj):
+        raise PermissionDeniedError(_("この操作を行う権限がありません。"))
+
+
+# --- Matching scanned names to titles ---------------------------------------------------------------------
+
+_cache = threading.local()
+
+
+def _stamp() -> tuple:
+    titles = Title.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    rules = NormalisationRule.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+    return (titles["n"], titles["t"], rules["n"], rules["t"])
+
+
+def matcher_reset() -> None:
+    _cache.__dict__.clear()
+
+
+def matcher_get() -> TitleMatcher:
+    """The matcher for the current titles and rules (rebuilt when either changed)."""
+    stamp = _stamp()
+    cached = getattr(_cache, "matcher", None)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    titles = [(t.pk, t.match_text) for t in Title.objects.only("pk", "product", "edition", "version_family")]
+    exact, contains, ignore = [], [], []
+    for kind, pattern, title_id in NormalisationRule.objects.filter(active=True).values_list(
+        "kind", "pattern", "title_id"
+    ):
+        if kind == RuleKind.EXACT and title_id:
+            exact.append((pattern, title_id))
+        elif kind == RuleKind.CONTAINS and title_id:
+            contains.append((pattern, title_id))
+        elif kind == RuleKind.IGNORE:
+            ignore.append(pattern)
+    matcher = TitleMatcher(titles, exact=exact, contains=contains, ignore=ignore)
+    _cache.matcher = (stamp, matcher)
+    return matcher
+
+
+def _apply_match(name: SoftwareName, result: NameMatch) -> None:
+    name.title_id = result.title
+    name.method = {
+        "rule": MatchMethod.RULE,
+        "auto": MatchMethod.AUTO,
+        "ignored": MatchMethod.IGNORED,
+    }.get(result.method, MatchMethod.NONE)
+    suggestion = result.suggestion if result.title is None and result.method != "ignored" else None
+    name.suggestion_id = suggestion.title if suggestion else None
+    name.suggestion_score = Decimal(str(suggestion.score)) if suggestion else Decimal("0")
+
+
+def names_resolve(raw_names: Iterable[str], *, create: bool) -> tuple[dict[str, int | None], int]:
+    """The :class:`SoftwareName` id of each raw name (by its key), creating (and matching) the names not
+    seen before when ``create``; returns (raw → id or None when not created, number of new keys)."""
+    raws = set(raw_names)
+    keys = {raw: name_key(raw) for raw in raws}
+    existing = dict(SoftwareName.objects.filter(key__in=set(keys.values())).values_list("key", "pk"))
+    new_keys = {k: raw for raw, k in keys.items() if k and k not in existing}
+    if create and new_keys:
+        matcher = matcher_get()
+        objs = []
+        for key, raw in new_keys.items():
+            obj = SoftwareName(key=key[:300], example=raw[:300])
+            _apply_match(obj, matcher.match(raw))
+            objs.append(obj)
+        SoftwareName.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=True)
+        existing.update(SoftwareName.objects.filter(key__in=list(new_keys)).values_list("key", "pk"))
+    return {raw: existing.get(k) for raw, k in keys.items()}, len(new_keys)
+
+
+def names_rematch() -> dict[str, int]:
+    """Re-match every name not mapped by hand (after a title or rule changed); bulk, no history."""
+    matcher = matcher_get()
+    changed = []
+    for name in SoftwareName.objects.exclude(method=MatchMethod.MANUAL).iterator(chunk_size=2000):
+        before = (name.title_id, name.method, name.suggestion_id)
+        _apply_match(name, matcher.match(name.example))
+        if (name.title_id, name.method, name.suggestion_id) != before:
+            changed.append(name)
+    with transaction.atomic():
+        SoftwareName.objects.bulk_update(
+            changed, ["title", "method", "suggestion", "suggestion_score"], batch_size=1000
+        )
+    return {"changed": len(changed)}
+
+
+def names_count() -> None:
+    """Refresh the queue's counts (installations and devices per name) from the current installations."""
+    counts = {
+        r["name_id"]: (r["n"], r["d"])
+        for r in Installation.objects.filter(active=True)
+        .values("name_id")
+        .annotate(n=Count("pk"), d=Count("device_id", distinct=True))
+        .order_by()
+    }
+    changed = []
+    for name in SoftwareName.objects.only("pk", "installations", "devices"):
+        n, d = counts.get(name.pk, (0, 0))
+        if (name.installations, name.devices) != (n, d):
+            name.installations, name.devices = n, d
+            changed.append(name)
+    SoftwareName.objects.bulk_update(changed, ["installations", "devices"], batch_size=1000)
+
+
+@transaction.atomic
+def title_save(*, user, title: Title) -> Title:
+    """Create or change a title (admins). Without an EOL link, the lifecycle catalogue is asked for the
+    title's product and version; scanned names are re-matched afterwards."""
+    _require(user, perms.ADD if title.pk is None else perms.CHANGE, title)
+    title.full_clean()
+    if title.lifecycle_cycle_id is None and title.version_family:
+        title.lifecycle_cycle = lifecycle_cycle_for(title)
+    title.save()
+    matcher_reset()
+    transaction.on_commit(names_rematch)
+    return title
+
+
+def lifecycle_cycle_for(title: Title):
+    """The lifecycle catalogue's cycle for a title (its own matcher; None when it is not sure)."""
+    from saiteki.lifecycle.models import Cycle
+    from saiteki.lifecycle.services import matcher_get as lifecycle_matcher
+
+    result = lifecycle_matcher().match(f"{title.publisher} {title.product} {title.version_family}")
+    if not result.matched or result.confidence < 0.85:
+        return None
+    return Cycle.objects.filter(product__slug=result.product, cycle=result.cycle).first()
+
+
+@transaction.atomic
+def rule_save(*, user, rule: NormalisationRule) -> NormalisationRule:
+    """Create or change a normalisation rule (admins); every automatic mapping follows at once."""
+    _require(user, perms.ADD if rule.pk is None else perms.CHANGE, rule)
+    rule.full_clean()
+    rule.save()
+    matcher_reset()
+    names_rematch()
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, user, rule: NormalisationRule) -> None:
+    _require(user, perms.DELETE, rule)
+    rule.delete()
+    matcher_reset()
+    names_rematch()
+
+
+@transaction.atomic
+def name_map(
+    *, user, name: SoftwareName, title: Title | None, ignore: bool = False, create_rule: bool = False
+) -> SoftwareName:
+    """Decide a scanned name by hand (the unmatched queue): a title, 管理対象外, or back to automatic
+    (neither). With ``create_rule`` the decision becomes an exact rule for this written form."""
+    _require(user, perms.CHANGE, name)
+    if title is not None and ignore:
+        raise ValidationFailed(_("ソフトウェアと管理対象外は同時に選べません。"))
+    if create_rule and (title is not None or ignore):
+        rule = NormalisationRule(
+            kind=RuleKind.EXACT if title is not None else RuleKind.IGNORE,
+            pattern=name.example[:200],
+            title=title,
+            note=_("未対応キューから登録"),
+        )
+        rule.full_clean()
+        rule.save()
+        matcher_reset()
+    if title is None and not ignore:
+        _apply_match(name, matcher_get().match(name.example))
+    else:
+        name.title = title
+        name.method = MatchMethod.MANUAL if title is not None else MatchMethod.IGNORED
+        name.suggestion = None
+        name.suggestion_score = Decimal("0")
+    name.full_clean()
+    name.save()
+    return name
+
+
+# --- Licences and devices ---------------------------------------------------------------------------------
+
+
+def entitlement_number_next() -> str:
+    """The next free licence number of this fiscal year: L2026-00001 …"""
+    from saiteki.core.fiscal import fiscal_year_of
+
+    prefix = f"L{fiscal_year_of(datetime.date.today())}-"
+    last = (
+        Entitlement.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    n = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
+    return f"{prefix}{n:05d}"
+
+
+@transaction.atomic
+def entitlement_save(*, user, entitlement: Entitlement) -> Entitlement:
+    """Create or change a licence. A system owner may only register licences of their own 所属."""
+    if entitlement.pk is None:
+        if not perms.can_create(user, Entitlement, {"owner_division": entitlement.owner_division_id}):
+            raise PermissionDeniedError(_("この所属のライセンスを登録する権限がありません。"))
+        if not entitlement.number:
+            entitlement.number = entitlement_number_next()
+    else:
+        _require(user, perms.CHANGE, entitlement)
+    if not entitlement.metric and entitlement.title_id:
+        entitlement.metric = entitlement.title.metric
+    entitlement.full_clean()
+    entitlement.save()
+    return entitlement
+
+
+@transaction.atomic
+def purchase_save(*, user, purchase: Purchase) -> Purchase:
+    """Add or change a purchase of a licence (whoever may change the licence). A renewal of a
+    subscription in use moves the licence to 更新 in its lifecycle."""
+    from saiteki.core import workflow
+
+    _require(user, perms.CHANGE, purchase.entitlement)
+    creating = purchase.pk is None
+    purchase.full_clean()
+    purchase.save()
+    entitlement = purchase.entitlement
+    if (
+        creating
+        and purchase.renewal
+        and "renew" in {t.name for t in workflow.available_transitions(entitlement, user)}
+    ):
+        workflow.transition_run(obj=entitlement, name="renew", user=user, comment=_("更新購入の登録"))
+    return purchase
+
+
+@transaction.atomic
+def purchase_delete(*, user, purchase: Purchase) -> None:
+    _require(user, perms.CHANGE, purchase.entitlement)
+    purchase.delete()
+
+
+@transaction.atomic
+def proof_add(*, user, entitlement: Entitlement, upload, kind: str, reference: str = "") -> ProofDocument:
+    """Attach a proof document (allow-listed types only, the name cleaned as karte attachments are)."""
+    from saiteki.core.attachments import attachment_errors, attachment_name_normalise
+
+    _require(user, perms.CHANGE, entitlement)
+    errors = attachment_errors(upload)
+    if errors:
+        raise ValidationFailed(errors[0], fields={"file": errors})
+    doc = ProofDocument(
+        entitlement=entitlement,
+        kind=kind,
+        name=attachment_name_normalise(upload.name),
+        size=upload.size,
+        reference=reference[:100],
+        uploaded_by=user,
+    )
+    doc.file.save(doc.name, upload, save=False)
+    doc.full_clean()
+    doc.save()
+    return doc
+
+
+@transaction.atomic
+def proof_delete(*, user, proof: ProofDocument) -> None:
+    _require(user, perms.CHANGE, proof.entitlement)
+    proof.file.delete(save=False)
+    proof.delete()
+
+
+# --- Reconciliation -----------------------------------------------------------------------------------------
+
+
+def _demand_quantity(metric: str, c: selectors.Consumption, peaks: dict) -> tuple[int, bool]:
+    if metric == Metric.USER:
+        return c.users, False
+    if metric == Metric.CORE:
+        return c.cores, False
+    if metric == Metric.CONCURRENT:
+        peak = peaks.get((c.title, c.division))
+        return (peak, False) if peak is not None else (c.devices, True)
+    return c.devices, False
+
+
+def reconciliation_compute(*, as_of: datetime.date) -> tuple[list[ReconciliationRow], list[str], float]:
+    """The rows of a reconciliation as of a date (unsaved), the notes and the SQL aggregate's seconds."""
+    titles = {
+        t.pk: t
+        for t in Title.objects.filter(licensable=True).only(
+            "pk", "name", "metric", "family", "publisher", "product", "edition", "version_rank", "unit_price"
+        )
+    }
+    prices = selectors.unit_prices()
+    consumed, sql_seconds = selectors.consumption()
+    peaks = selectors.usage_peaks()
+    notes: list[str] = []
+    infos = [
+        TitleInfo(t.pk, t.metric, t.family_key, t.version_rank, prices.get(t.pk, 0)) for t in titles.values()
+    ]
+    demands = []
+    for c in consumed:
+        title = titles.get(c.title)
+        if title is None:
+            continue
+        quantity, estimated = _demand_quantity(title.metric, c, peaks)
+        demands.append(Demand(c.title, c.division, quantity, c.devices, estimated))
+    supplies = []
+    skipped: set[str] = set()
+    for s in selectors.supply(as_of):
+        title = titles.get(s["entitlement__title_id"])
+        if title is None:
+            continue
+        if s["entitlement__metric"] != title.metric:
+            skipped.add(title.name)
+            continue
+        supplies.append(
+            Supply(
+                title.pk,
+                s["entitlement__owner_division_id"],
+                int(s["quantity"] or 0),
+                downgrade=bool(s["entitlement__downgrade_rights"]),
+                site=title.metric == Metric.SITE,
+            )
+        )
+    if skipped:
+        notes.append(
+            _("数え方がソフトウェアの設定と異なるライセンスは計算から除きました: %(titles)s")
+            % {"titles": "、".join(sorted(skipped))}
+        )
+    result = reconcile(infos, supplies, demands)
+    rows = [
+        ReconciliationRow(
+            title_id=r.title,
+            division_id=r.division,
+            metric=r.metric,
+            entitled=r.entitled,
+            consumed=r.consumed,
+            devices=r.devices,
+            pool_in=r.pool_in,
+            downgrade_in=r.downgrade_in,
+            downgrade_out=r.downgrade_out,
+            shortfall=r.shortfall,
+            surplus=r.surplus,
+            unit_price=r.unit_price,
+            cost_to_comply=r.cost_to_comply,
+            estimated=r.estimated,
+        )
+        for r in result.rows
+    ]
+    return rows, notes + result.notes, sql_seconds
+
+
+def reconciliation_run(
+    *, user=None, as_of: datetime.date | None = None, report: Report | None = None
+) -> ReconciliationRun:
+    """Reconcile every licensable title as of a date (default today) and store the run with its rows.
+
+    All or nothing: a failure stores nothing (the job records the error).
+    """
+    as_of = as_of or datetime.date.today()
+    start = time.perf_counter()
+    if report:
+        report(5, _("使用数を集計しています"))
+    rows, notes, sql_seconds = reconciliation_compute(as_of=as_of)
+    if report:
+        report(70, _("結果を保存しています"))
+    with transaction.atomic():
+        run = ReconciliationRun(as_of=as_of, created_by=user, status=RunStatus.RUNNING)
+        run.full_clean()
+        run.save()
+        for r in rows:
+            r.run = run
+        ReconciliationRow.objects.bulk_create(rows, batch_size=2000)
+        run.entitled = sum(r.entitled for r in rows)
+        run.consumed = sum(r.consumed for r in rows)
+        run.shortfall = sum(r.shortfall for r in rows)
+        run.surplus = sum(r.surplus for r in rows)
+        run.cost_to_comply = sum(r.cost_to_comply for r in rows)
+        run.titles = len({r.title_id for r in rows})
+        run.notes = notes
+        run.sql_seconds = round(sql_seconds, 4)
+        run.seconds = round(time.perf_counter() - start, 4)
+        run.status = RunStatus.DONE
+        run.finished_at = timezone.now()
+        run.save()
+    if report:
+        report(100, _("完了"))
+    return run
+
+
+def reconciliation_enqueue(*, user) -> Any:
+    """Start a reconciliation in the background (the dashboard's button); returns the job."""
+    from saiteki.core.jobs import job_enqueue
+
+    from .tasks import RECONCILE_JOB
+
+    if not perms.role_allows(user, perms.CHANGE, Title):
+        raise PermissionDeniedError(_("ライセンス照合を実行する権限がありません。"))
+    return job_enqueue(kind=RECONCILE_JOB, title=_("ライセンス照合"), params={}, user=user)
+
+
+# --- Notices through the inbox ----------------------------------------------------------------------------
+
+
+def shortfalls_notify(*, run: ReconciliationRun) -> int:
+    """Tell each 所属 (its system owners; the admins for the central pool and unassigned devices)
+    about titles short in this run that were not short as much in the previous run. Once per run."""
+    from django.urls import reverse
+
+    from saiteki.core.notifications import notify
+
+    if run.notified_at is not None:
+        return 0
+    prev = selectors.previous_run(run)
+    before: dict[tuple[int, int | None], int] = {}
+    if prev is not None:
+        before = {
+            (t, d): s
+            for t, d, s in ReconciliationRow.objects.filter(run=prev, shortfall__gt=0).values_list(
+                "title_id", "division_id", "shortfall"
+            )
+        }
+    news: dict[int | None, list[tuple[str, int, int]]] = defaultdict(list)
+    for row in ReconciliationRow.objects.filter(run=run, shortfall__gt=0).select_related("title"):
+        was = before.get((row.title_id, row.division_id), 0)
+        if row.shortfall > was:
+            news[row.division_id].append((row.title.name, row.shortfall, was))
+    sent = 0
+    url = reverse("sam:dashboard")
+    with transaction.atomic():
+        for division_id, items in news.items():
+            recipients = (
+                selectors.division_owners([division_id]) if division_id is not None else selectors.admins()
+            )
+            lines = "、".join(
+                _("%(title)s %(n)s本不足（前回%(was)s本）") % {"title": t, "n": n, "was": w}
+                for t, n, w in items[:5]
+            )
+            more = _("ほか%(n)s件") % {"n": len(items) - 5} if len(items) > 5 else ""
+            notify(
+                recipients,
+                NOTIFY_SHORTFALL,
+                run,
+                _("ライセンスが不足しています: %(lines)s%(more)s。購入または利用の見直しを検討してください。")
+                % {"lines": lines, "more": more},
+                url=url + (f"?division={division_id}" if division_id else ""),
+            )
+            sent += 1
+        ReconciliationRun.objects.filter(pk=run.pk).update(notified_at=timezone.now())
+    return sent
+
+
+#: Lead times (days) at which a licence's term end is announced.
+EXPIRY_DAYS = (90, 30)
+
+
+def expiries_notify(*, today: datetime.date | None = None, days: Iterable[int] = EXPIRY_DAYS) -> int:
+    """Tell the owners of licences whose term ends within the lead times (once per purchase, term end
+    and the tightest lead time reached). Returns the number of notices sent."""
+    from saiteki.core.display import date_text
+    from saiteki.core.notifications import notify
+
+    today = today or datetime.date.today()
+    leads = sorted(set(days))
+    if not leads:
+        return 0
+    sent = 0
+    for purchase in selectors.expiring(user=None, on=today, days=leads[-1]):
+        assert purchase.term_end is not None
+        lead = next(d for d in leads if purchase.term_end <= today + datetime.timedelta(days=d))
+        if ExpiryNotice.objects.filter(
+            purchase=purchase, term_end=purchase.term_end, days_ahead__lte=lead
+        ).exists():
+            continue
+        entitlement = purchase.entitlement
+        division = entitlement.owner_division_id
+        recipients = selectors.division_owners([division]) if division else selectors.admins()
+        with transaction.atomic():
+            ExpiryNotice.objects.create(purchase=purchase, term_end=purchase.term_end, days_ahead=lead)
+            notify(
+                recipients,
+                NOTIFY_EXPIRY,
+                entitlement,
+                _(
+                    "%(licence)s の利用期間が %(date)s に終了します（%(n)s本、あと%(days)s日以内）。更新の要否を確認してください。"
+                )
+                % {
+                    "licence": entitlement,
+                    "date": date_text(purchase.term_end),
+                    "n": purchase.quantity,
+                    "days": lead,
+                },
+            )
+        sent += 1
+    return sent
+
+
+def daily(*, today: datetime.date | None = None) -> dict[str, Any]:
+    """The scheduled job: reconcile, tell 所属 about new shortfalls, warn of expiries."""
+    run = reconciliation_run(as_of=today)
+    return {
+        "run": run.pk,
+        "shortfall": run.shortfall,
+        "shortfall_notices": shortfalls_notify(run=run),
+        "expiry_notices": expiries_notify(today=today),
+    }
+
+
+# --- Volume offers ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_save(*, user, offer: VolumeOffer, tiers: list[tuple[int, int, int]]) -> VolumeOffer:
+    """Create or change an offer with its price table (replaced as a whole; each band logged)."""
+    _require(user, perms.ADD if offer.pk is None else perms.CHANGE, offer)
+    if not tiers:
+        raise ValidationFailed(_("価格表を1行以上入力してください。"), fields={"tiers": [_("必須です。")]})
+    quantities = [q for q, _i, _a in tiers]
+    if len(set(quantities)) != len(quantities):
+        raise ValidationFailed(
+            _("価格表の最低数量が重複しています。"), fields={"tiers": [_("重複があります。")]}
+        )
+    offer.full_clean()
+    offer.save()
+    offer.tiers.all().delete()
+    for q, initial, annual in sorted(tiers):
+        tier = OfferTier(offer=offer, min_quantity=q, initial_unit_price=initial, annual_unit_price=annual)
+        tier.full_clean()
+        tier.save()
+    return offer
+
+
+def offer_compare(*, offer: VolumeOffer, years: int = 5, quantity: int | None = None) -> dict[str, Any]:
+    """The comparison for an offer: the current mix read from the licences owned today and the latest
+    run's use and shortfall of the title (whole prefecture), and the year-by-year costs."""
+    today = datetime.date.today()
+    title = offer.title
+    perpetual_units = perpetual_cost = sub_units = 0
+    sub_annual = 0.0
+    for p in selectors.active_purchases(today).filter(entitlement__title=title).select_related("entitlement"):
+        if p.term_end is None:
+            perpetual_units += p.quantity
+            perpetual_cost += p.total_cost or p.quantity * p.unit_cost
+        else:
+            start = p.term_start or p.purchased_on
+            term_years = max(1.0, ((p.term_end - start).days + 1) / 365.0)
+            sub_units += p.quantity
+            sub_annual += (p.total_cost or p.quantity * p.unit_cost) / term_years
+    run = selectors.latest_run()
+    consumed = shortfall = 0
+    if run is not None:
+        agg = ReconciliationRow.objects.filter(run=run, title=title).aggregate(
+            consumed=Sum("consumed"), shortfall=Sum("shortfall")
+        )
+        consumed, shortfall = int(agg["consumed"] or 0), int(agg["shortfall"] or 0)
+    price = selectors.unit_prices().get(title.pk, 0)
+    unit_price = round(perpetual_cost / perpetual_units) if perpetual_units else price
+    current = vol.CurrentMix(
+        perpetual_units=perpetual_units,
+        perpetual_unit_price=unit_price,
+        subscription_units=sub_units,
+        subscription_annual_price=round(sub_annual / sub_units) if sub_units else 0,
+        shortfall=shortfall,
+        replacement_years=offer.replacement_years,
+    )
+    need = quantity if quantity is not None else max(consumed, perpetual_units + sub_units)
+    tiers = [vol.Tier(t.min_quantity, t.initial_unit_price, t.annual_unit_price) for t in offer.tiers.all()]
+    comparison = vol.compare(current, tiers, quantity=need, years=years)
+    return {"current": current, "comparison": comparison, "consumed": consumed, "run": run}
+
+
+from .inventory import (  # noqa: E402 - the campaign and audit services, re-exported
+    audit_check_record,
+    audit_close,
+    audit_create,
+    campaign_close,
+    campaign_create,
+    campaign_open,
+    finding_respond,
+    item_add_unlisted,
+    item_update,
+    items_confirm_all,
+    task_complete,
+    task_reopen,
+)
+
+__all__ = [
+    "audit_check_record",
+    "audit_close",
+    "audit_create",
+    "campaign_close",
+    "campaign_create",
+    "campaign_open",
+    "finding_respond",
+    "item_add_unlisted",
+    "item_update",
+    "items_confirm_all",
+    "task_complete",
+    "task_reopen",
+]
