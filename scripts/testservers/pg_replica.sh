@@ -3,6 +3,7 @@
 # the read-replica tests start one, and so can a developer who wants to try the router by hand.
 #
 #   scripts/testservers/pg_replica.sh start DIR PRIMARY_PORT STANDBY_PORT
+#   scripts/testservers/pg_replica.sh stop-standby DIR   (the standby only: reads must fall back)
 #   scripts/testservers/pg_replica.sh stop DIR
 #
 # Both listen on 127.0.0.1 only, with trust authentication for the postgres user (test data only).
@@ -70,6 +71,11 @@ CONF
   echo "ホットスタンバイが起動しませんでした ($root/standby.log)" >&2
   exit 1
   ;;
+stop-standby)
+  dir=$(cd "$dir" && pwd)
+  root=$(data_root)
+  as_pg "$bindir/pg_ctl" -D "$root/standby" -m immediate -w stop >/dev/null
+  ;;
 stop)
   [ -d "$dir" ] || exit 0
   dir=$(cd "$dir" && pwd)
@@ -83,7 +89,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start DIR PRIMARY_PORT STANDBY_PORT | stop DIR" >&2
+  echo "usage: $0 start DIR PRIMARY_PORT STANDBY_PORT | stop-standby DIR | stop DIR" >&2
   exit 2
   ;;
 esac
