@@ -237,7 +237,7 @@ OKAYAMA = (
         None,
         "対前年増",
         "3.5.1",
-        "",
+        "resilience.training_attendance",
         None,
         False,
     ),
