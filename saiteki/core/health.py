@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
@@ -131,7 +132,7 @@ def check_database(aliases: list[str] | None = None) -> Check:
 class WorkerState:
     """One heartbeat row as the operations page shows it."""
 
-    heartbeat: object
+    heartbeat: Any  # a WorkerHeartbeat (models are imported lazily: this module loads before apps)
     state: str  # "live", "stale" or "stopped"
     age_seconds: int
 

@@ -30,7 +30,7 @@ class Command(db_worker.Command):
             help="稼働記録を書く間隔（秒）。既定は設定 SAITEKI_HEARTBEAT_SECONDS（10 秒）。",
         )
 
-    def handle(self, *args, heartbeat_interval: float | None = None, **options):
+    def handle(self, *args, heartbeat_interval: float | None = None, **options):  # type: ignore[override]
         heartbeat = Heartbeat(
             kind=WorkerHeartbeat.Kind.WORKER, worker_id=options["worker_id"], interval=heartbeat_interval
         ).start()
