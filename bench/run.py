@@ -43,6 +43,7 @@ def main() -> int:
     for extra in (
         "bench.ledger",
         "bench.optimizer_bench",
+        "bench.planner_bench",
         "bench.export_bench",
         "bench.import_bench",
         "bench.lifecycle_bench",
