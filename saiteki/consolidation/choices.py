@@ -32,8 +32,30 @@ class ServerKindFilter(models.TextChoices):
     VIRTUAL = "virtual", _("仮想マシン")
 
 
+class PlanningMode(models.TextChoices):
+    """Buy every host at once (the one-shot plan), or plan over fiscal years: each machine moves in the
+    year its hardware maintenance or OS support ends and hosts are bought when first needed."""
+
+    SINGLE = "single", _("一括（初年度にすべてのホストを購入）")
+    MULTI_YEAR = "multi_year", _("年度別（移行する年度に必要な分だけ購入）")
+
+
+class PlatformMachines(models.TextChoices):
+    """When a scenario starts from the existing shared platform: do its VMs stay where they are?"""
+
+    PINNED = "pinned", _("現在のホストに固定（ホストの保守期限まで）")
+    MOVABLE = "movable", _("基盤内で再配置してよい")
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("待機中")
     RUNNING = "running", _("実行中")
     SUCCEEDED = "succeeded", _("完了")
     FAILED = "failed", _("失敗")
+    CANCELLED = "cancelled", _("取消")
+
+
+#: States in which a run will not change any more.
+FINISHED_STATES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+#: States in which a run may still be cancelled.
+OPEN_STATES = (RunStatus.QUEUED, RunStatus.RUNNING)

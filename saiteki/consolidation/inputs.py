@@ -17,12 +17,12 @@ from pathlib import Path
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from saiteki.consolidation import lifecycle
+from saiteki.consolidation import lifecycle, planning
 from saiteki.consolidation import optimizer as opt
-from saiteki.consolidation.choices import CostBasis, DemandBasis, SelectionMode
+from saiteki.consolidation.choices import CostBasis, DemandBasis, PlatformMachines, SelectionMode
 from saiteki.consolidation.models import HostModel, Scenario
 from saiteki.core.errors import ValidationFailed
-from saiteki.core.fiscal import fiscal_year_of, fiscal_year_range
+from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of, fiscal_year_range
 from saiteki.ledger.choices import CostCategory, CostStage, NetworkSegment, ServerKind
 from saiteki.ledger.models import Component, Cost, Server, System
 
@@ -78,7 +78,37 @@ def scenario_servers(scenario: Scenario) -> QuerySet[Server]:
         qs = qs.filter(systems__owning_division_id=scenario.filter_division_id)
     if scenario.filter_bureau_id:
         qs = qs.filter(systems__owning_division__parent_id=scenario.filter_bureau_id)
+    if scenario.extend_platform:
+        # The platform's own VMs are in the plan already (as residents), never as candidates.
+        qs = qs.exclude(host__in=platform_hosts())
     return qs.distinct().order_by("name")
+
+
+def platform_hosts() -> QuerySet[Server]:
+    """The shared platform as it is: physical servers that run VMs of systems still in use."""
+    return (
+        Server.objects.filter(kind=ServerKind.PHYSICAL, guests__kind=ServerKind.VIRTUAL)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def platform_residents(hosts: QuerySet[Server]) -> QuerySet[Server]:
+    """The VMs on the platform's hosts (of systems not retired)."""
+    return (
+        Server.objects.filter(kind=ServerKind.VIRTUAL, host__in=hosts)
+        .exclude(systems__status="retired")
+        .distinct()
+        .order_by("name")
+    )
+
+
+def existing_last_fy(server: Server, extension_years: int) -> int | None:
+    """Last fiscal year an existing host is in service: the year before the one its maintenance ends
+    in (its VMs move during that year, as a physical server's do), plus any maintenance extension."""
+    if server.maintenance_end is None:
+        return None
+    return fiscal_year_of(server.maintenance_end) - 1 + extension_years
 
 
 def effective_segment(server: Server, systems: list[System]) -> str | None:
@@ -156,6 +186,10 @@ def scenario_settings(scenario: Scenario) -> dict:
         "time_limit_s": scenario.time_limit_s,
         "seed": scenario.seed,
         "horizon_years": scenario.horizon_years,
+        "planning": scenario.planning,
+        "extend_platform": scenario.extend_platform,
+        "platform_machines": scenario.platform_machines,
+        "existing_extension_years": scenario.existing_extension_years,
         "yen_per_kwh": float(scenario.yen_per_kwh),
         "co2_t_per_kwh": float(scenario.co2_t_per_kwh),
         "current_cost_basis": scenario.current_cost_basis,
@@ -179,6 +213,11 @@ class BuiltInputs:
     @property
     def machine_count(self) -> int:
         return len(self.scenario.machines)
+
+    @property
+    def planner(self) -> dict | None:
+        """The multi-year part of the inputs (None for a one-shot scenario)."""
+        return self.snapshot.get("planner")
 
 
 def _os_of(server: Server, systems: list[System]) -> list[dict]:
@@ -303,29 +342,37 @@ def _ledger_costs(scenario: Scenario, machines: list[dict], systems: dict[int, d
     }
 
 
+def _prefetched(qs: QuerySet[Server]) -> QuerySet[Server]:
+    return qs.select_related("host").prefetch_related(
+        Prefetch(
+            "systems",
+            queryset=System.objects.prefetch_related(
+                Prefetch("components", queryset=Component.objects.order_by("pk"))
+            ).order_by("number"),
+        ),
+        Prefetch("components", queryset=Component.objects.order_by("pk")),
+    )
+
+
 def build_inputs(scenario: Scenario) -> BuiltInputs:
     """Read the ledger for a scenario and produce the optimizer input plus the snapshot.
 
     Raises :class:`ValidationFailed` (Japanese) when nothing is selected or some machine is larger
     than one host can take under the scenario's rules — the optimizer would refuse it anyway, and the
     user needs to know which machines to look at.
+
+    A scenario planned by fiscal year (multi-year, or starting from the existing platform) also gets
+    the planner's inputs: each candidate's move year, the existing hosts with their last year in
+    service and running costs, the platform's VMs (residents) and the cost of a new host.
     """
     hm = scenario.host_model
-    servers_qs = (
-        scenario_servers(scenario)
-        .select_related("host")
-        .prefetch_related(
-            Prefetch(
-                "systems",
-                queryset=System.objects.prefetch_related(
-                    Prefetch("components", queryset=Component.objects.order_by("pk"))
-                ).order_by("number"),
-            ),
-            Prefetch("components", queryset=Component.objects.order_by("pk")),
-        )
-    )
-    servers = list(servers_qs)
-    if not servers:
+    servers = list(_prefetched(scenario_servers(scenario)))
+    hosts: list[Server] = []
+    residents: list[Server] = []
+    if scenario.extend_platform:
+        hosts = list(platform_hosts())
+        residents = list(_prefetched(platform_residents(Server.objects.filter(pk__in=[h.pk for h in hosts]))))
+    if not servers and not residents:
         raise ValidationFailed(
             _("条件に合う機器がありません。対象の選び方と絞り込み条件を確認してください。")
         )
@@ -335,7 +382,8 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
     by_name: dict[str, Server] = {}
     groups: dict[str, list[str]] = defaultdict(list)
     too_big: list[str] = []
-    for server in servers:
+    resident_ids = {r.pk for r in residents}
+    for server in [*servers, *residents]:
         sys_list = list(server.systems.all())
         for s in sys_list:
             systems.setdefault(
@@ -356,6 +404,7 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
             maintenance = server.host.maintenance_end
             maintenance_source = "host"
         segment = effective_segment(server, sys_list)
+        resident = server.pk in resident_ids
         machines.append(
             {
                 "id": server.name,
@@ -371,10 +420,12 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
                 "demand": demand,
                 "demand_source": source,
                 "current_host": server.host.name if server.host_id and server.host else None,
+                "current_host_id": server.host_id,
+                "resident_host": server.host.name if resident and server.host else None,
                 "maintenance_end": maintenance.isoformat() if maintenance else None,
                 "maintenance_fy": fiscal_year_of(maintenance) if maintenance else None,
                 "maintenance_source": maintenance_source if maintenance else "",
-                "os": _os_of(server, sys_list),
+                "os": [] if resident else _os_of(server, sys_list),
             }
         )
         by_name[server.name] = server
@@ -391,7 +442,25 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
             )
             % {"model": hm.name, "names": shown}
         )
-    anti = [sorted(g) for _name, g in sorted(groups.items()) if len(g) > 1]
+    planner: dict | None = None
+    planned = machines
+    if scenario.plans_over_years:
+        planner, planned = _planner_inputs(scenario, machines, hosts)
+        if not planned:
+            raise ValidationFailed(
+                _(
+                    "計画期間（%(first)s〜%(last)s）に移行する機器がありません。期間を延ばすか、対象の条件を"
+                    "確認してください。"
+                )
+                % {
+                    "first": fiscal_year_label(scenario.fiscal_year),
+                    "last": fiscal_year_label(scenario.fiscal_year + scenario.horizon_years - 1),
+                }
+            )
+    planned_ids = {m["id"] for m in planned}
+    anti = [
+        g2 for _name, g in sorted(groups.items()) if len(g2 := sorted(x for x in g if x in planned_ids)) > 1
+    ]
     rules = opt.Rules(
         segment_separation=scenario.segment_separation,
         anti_affinity=anti,
@@ -399,27 +468,37 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
         headroom={d: scenario.headroom_pct / 100.0 for d in DIMENSIONS} if scenario.headroom_pct else {},
         n_plus_one=scenario.n_plus_one,
     )
+    host_models = [
+        opt.HostModel(
+            id=f"hm-{hm.pk}",
+            capacity={"vcpu": hm.cpu_cores, "memory_gib": hm.memory_gib, "storage_gib": hm.storage_gib},
+            unit_cost=float(hm.purchase_price + hm.lease_per_year + hm.maintenance_per_year) or 1.0,
+            power_w=float(hm.power_w),
+        )
+    ]
+    if planner is not None:
+        host_models += [
+            opt.HostModel(
+                id=planning.existing_model_id(h["id"]), capacity=dict(h["capacity"]), power_w=h["power_w"]
+            )
+            for h in planner["existing"]
+        ]
     opt_scenario = opt.Scenario(
         dimensions=list(DIMENSIONS),
         machines=[
             opt.Machine(id=m["id"], demand=m["demand"], segment=m["segment"], current_host=m["current_host"])
-            for m in machines
+            for m in planned
         ],
-        host_models=[
-            opt.HostModel(
-                id=f"hm-{hm.pk}",
-                capacity={"vcpu": hm.cpu_cores, "memory_gib": hm.memory_gib, "storage_gib": hm.storage_gib},
-                unit_cost=float(hm.purchase_price + hm.lease_per_year + hm.maintenance_per_year) or 1.0,
-                power_w=float(hm.power_w),
-            )
-        ],
+        host_models=host_models,
         rules=rules,
         time_limit=float(scenario.time_limit_s),
         seed=int(scenario.seed),
     )
-    units = _current_units(machines, by_name, scenario.current_power_w_default)
+    # Current costs and units: the machines that leave their own hardware (not the platform's VMs).
+    moving = [m for m in planned if not m.get("resident_host")]
+    units = _current_units(moving, by_name, scenario.current_power_w_default)
     if scenario.current_cost_basis == CostBasis.LEDGER:
-        costs = _ledger_costs(scenario, machines, systems)
+        costs = _ledger_costs(scenario, moving, systems)
     else:
         costs = {"basis": CostBasis.DEFAULTS, "rows": [], "default_servers": [], "unpriced_vms": []}
     snapshot = {
@@ -430,8 +509,84 @@ def build_inputs(scenario: Scenario) -> BuiltInputs:
         "anti_affinity": anti,
         "lifecycle_available": lifecycle.is_available(),
         "usable_capacity": capacity,
+        "candidate_count": len(moving),
     }
+    if planner is not None:
+        snapshot["planner"] = planner
     return BuiltInputs(settings=scenario_settings(scenario), scenario=opt_scenario, snapshot=snapshot)
+
+
+def _planner_inputs(scenario: Scenario, machines: list[dict], hosts: list[Server]) -> tuple[dict, list[dict]]:
+    """The planner's inputs (JSON) and the machines it places (those moving within the horizon plus
+    the platform's VMs). Candidates that only have to move after the plan's last year are listed in
+    ``outside`` and left where they are."""
+    from saiteki.consolidation.waves import move_years
+
+    start = scenario.fiscal_year
+    end = start + scenario.horizon_years - 1
+    hm = scenario.host_model
+    candidates = {m["id"]: m for m in machines if not m.get("resident_host")}
+    move_fy, _sys, _own = move_years(candidates, start)
+    arrival = {mid: fy for mid, fy in move_fy.items() if fy <= end}
+    outside = [{"id": mid, "fy": fy} for mid, fy in sorted(move_fy.items()) if fy > end]
+    existing = [
+        planning.ExistingHostSpec(
+            id=h.name,
+            capacity={
+                "vcpu": float(h.vcpu),
+                "memory_gib": float(h.memory_gib),
+                "storage_gib": float(h.storage_gib),
+            },
+            last_fy=existing_last_fy(h, scenario.existing_extension_years),
+            power_w=float(h.power_w or scenario.current_power_w_default),
+            yearly={
+                "hw_maintenance": scenario.current_maintenance_per_server_year,
+                "sw_license": scenario.current_licence_per_server_year,
+            },
+        )
+        for h in hosts
+    ]
+    resident = {m["id"]: m["resident_host"] for m in machines if m.get("resident_host")}
+    problem = planning.PlanProblem(
+        scenario=opt.Scenario(dimensions=list(DIMENSIONS), machines=[], host_models=[]),
+        start_fy=start,
+        end_fy=end,
+        arrival=arrival,
+        existing=existing,
+        resident=resident,
+        pinned=scenario.platform_machines == PlatformMachines.PINNED,
+        costs=planning.PlanCosts(
+            purchase=hm.purchase_price,
+            lease=hm.lease_per_year,
+            maintenance=hm.maintenance_per_year,
+            licence=hm.licence_per_year,
+            power_w=float(hm.power_w),
+            yen_per_kwh=float(scenario.yen_per_kwh),
+            migration_per_machine=scenario.migration_cost_per_machine,
+        ),
+    )
+    planner = problem.to_dict()
+    planner["outside"] = outside
+    planner["existing_hosts"] = [
+        {
+            "name": h.name,
+            "server_id": h.pk,
+            "maintenance_end": h.maintenance_end.isoformat() if h.maintenance_end else None,
+            "last_fy": existing_last_fy(h, scenario.existing_extension_years),
+            "vcpu": h.vcpu,
+            "memory_gib": float(h.memory_gib),
+            "storage_gib": float(h.storage_gib),
+        }
+        for h in hosts
+    ]
+    segments_on: dict[str, set] = defaultdict(set)
+    for m in machines:
+        if m.get("resident_host"):
+            segments_on[m["resident_host"]].add(m["segment"])
+    # Hosts whose VMs are of several segments today: pinned, they break the separation rule.
+    planner["mixed_hosts"] = sorted(h for h, segs in segments_on.items() if len(segs) > 1)
+    planned = [m for m in machines if m["id"] in arrival or m["id"] in resident]
+    return planner, planned
 
 
 def segment_label(value: str | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,7 +24,16 @@ from saiteki.core.models import BusinessModel, Job
 from saiteki.core.models.base import ChangeLoggedModel
 from saiteki.ledger.choices import HostingForm, NetworkSegment
 
-from .choices import CostBasis, DemandBasis, RunStatus, SelectionMode, ServerKindFilter
+from .choices import (
+    FINISHED_STATES,
+    CostBasis,
+    DemandBasis,
+    PlanningMode,
+    PlatformMachines,
+    RunStatus,
+    SelectionMode,
+    ServerKindFilter,
+)
 
 _YEN = [MinValueValidator(0)]
 
@@ -139,6 +149,28 @@ class Scenario(BusinessModel):
         related_name="+",
         limit_choices_to={"kind": "division"},
     )
+    # Starting from the shared platform as it is (Mie: 40 systems on the integrated server → 54)
+    extend_platform = models.BooleanField(
+        _("既存の共通基盤から始める"),
+        default=False,
+        help_text=_(
+            "共通基盤の既存ホスト（仮想マシンが稼働している物理サーバ）とその仮想マシンを計画に含め、"
+            "上の条件で選んだ機器を候補として追加します。既存ホストは保守期限まで使い、先に埋めます。"
+        ),
+    )
+    platform_machines = models.CharField(
+        _("既存の仮想マシン"),
+        max_length=10,
+        choices=PlatformMachines.choices,
+        default=PlatformMachines.PINNED,
+        help_text=_("「既存の共通基盤から始める」ときだけ使います。"),
+    )
+    existing_extension_years = models.PositiveSmallIntegerField(
+        _("既存ホストの保守延長（年）"),
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text=_("既存ホストを保守期限の後も使い続ける年数（保守延長の契約を見込む場合）。"),
+    )
     # Demand and rules
     demand_basis = models.CharField(
         _("需要の算定"), max_length=10, choices=DemandBasis.choices, default=DemandBasis.PEAK
@@ -181,9 +213,15 @@ class Scenario(BusinessModel):
     seed = models.PositiveIntegerField(
         _("乱数シード"), default=0, help_text=_("同じシードと上限なら同じ結果になります。")
     )
-    # Savings assumptions
+    # Plan over fiscal years and savings assumptions
+    planning = models.CharField(
+        _("購入の計画"), max_length=12, choices=PlanningMode.choices, default=PlanningMode.SINGLE
+    )
     horizon_years = models.PositiveSmallIntegerField(
-        _("削減効果の期間（年）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(15)]
+        _("計画・削減効果の期間（年度数）"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(15)],
+        help_text=_("年度別の計画では、計画開始年度からこの年度数の移行と購入を計画します。"),
     )
     yen_per_kwh = models.DecimalField(
         _("電気料金（円/kWh）"), max_digits=7, decimal_places=2, default=Decimal("30"), validators=_YEN
@@ -237,6 +275,9 @@ class Scenario(BusinessModel):
                 name="scenario_maintenance_years_range",
             ),
             models.CheckConstraint(
+                condition=Q(existing_extension_years__lte=10), name="scenario_extension_years_lte_10"
+            ),
+            models.CheckConstraint(
                 condition=Q(
                     yen_per_kwh__gte=0,
                     co2_t_per_kwh__gte=0,
@@ -254,6 +295,35 @@ class Scenario(BusinessModel):
 
     def get_absolute_url(self) -> str:
         return reverse("consolidation:scenario_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """Rules between fields, checked for the form and the API alike (one place)."""
+        super().clean()
+        errors: dict[str, list] = {}
+        if self.selection != SelectionMode.FILTER and self.filter_server_kind:
+            errors.setdefault("filter_server_kind", []).append(
+                _("機器の種別は「台帳の条件で選ぶ」のときだけ指定できます。")
+            )
+        if (
+            self.filter_bureau_id
+            and self.filter_division_id
+            and self.filter_division.parent_id != self.filter_bureau_id
+        ):
+            errors.setdefault("filter_division", []).append(_("所属は選んだ部局のものを指定してください。"))
+        if self.extend_platform and self.selection == SelectionMode.SHARED_PLATFORM:
+            errors.setdefault("selection", []).append(
+                _(
+                    "既存の共通基盤から始める場合、基盤の仮想マシンは自動的に含まれます。"
+                    "追加する候補の選び方（台帳の条件、または保守期限）を選んでください。"
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def plans_over_years(self) -> bool:
+        """Runs of this scenario are planned by fiscal year (multi-year mode or an extension)."""
+        return self.planning == PlanningMode.MULTI_YEAR or self.extend_platform
 
 
 class ScenarioRun(BusinessModel):
@@ -287,6 +357,7 @@ class ScenarioRun(BusinessModel):
     result = models.JSONField(_("結果"), null=True, blank=True)
     savings = models.JSONField(_("削減効果"), null=True, blank=True)
     waves = models.JSONField(_("移行計画"), null=True, blank=True)
+    plan = models.JSONField(_("年度別計画"), null=True, blank=True)
     machine_count = models.PositiveIntegerField(_("対象機器数"), default=0)
     current_units = models.DecimalField(_("現行の物理台数"), max_digits=10, decimal_places=2, default=0)
     hosts_used = models.PositiveIntegerField(_("必要ホスト数"), null=True, blank=True)
@@ -294,9 +365,24 @@ class ScenarioRun(BusinessModel):
     optimal = models.BooleanField(_("最適性の証明"), default=False)
     feasible = models.BooleanField(_("規則をすべて満たす"), default=False)
     solver_seconds = models.FloatField(_("計算時間（秒）"), null=True, blank=True)
+    new_hosts = models.PositiveIntegerField(_("購入する新ホスト数"), null=True, blank=True)
+    plan_cost = models.BigIntegerField(_("計画期間の経費（円）"), null=True, blank=True)
+    single_shot_cost = models.BigIntegerField(_("一括購入の場合の経費（円）"), null=True, blank=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
     error = models.TextField(_("エラー"), blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("最終応答日時"), null=True, blank=True, help_text=_("計算中の処理が最後に進捗を報告した日時")
+    )
+    cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("取消者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("実行者"),
@@ -322,6 +408,8 @@ class ScenarioRun(BusinessModel):
         "result",
         "savings",
         "waves",
+        "plan",
+        "heartbeat_at",
     )
 
     class Meta:
@@ -351,4 +439,4 @@ class ScenarioRun(BusinessModel):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {RunStatus.SUCCEEDED, RunStatus.FAILED}
+        return self.status in FINISHED_STATES

@@ -22,6 +22,7 @@ HOURS_PER_YEAR = 8760
 
 UNIT_LABELS = {
     "hosts": _("台（新ホスト）"),
+    "existing_hosts": _("台（既存ホスト）"),
     "servers": _("台"),
     "units": _("台分（現行）"),
     "machines": _("台（機器）"),

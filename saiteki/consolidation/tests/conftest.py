@@ -156,3 +156,68 @@ def renewal_scenario(ledger, host_model):
         maintenance_within_years=2,
         current_cost_basis=CostBasis.LEDGER,
     )
+
+
+def staged_server(system, name, end, *, storage=6000, segment="lgwan"):
+    """A physical server big enough to need a host of its own (6,000 of 8,000 usable GiB)."""
+    server = Server.objects.create(
+        name=name,
+        kind=ServerKind.PHYSICAL,
+        vcpu=4,
+        memory_gib=16,
+        storage_gib=storage,
+        power_w=300,
+        maintenance_end=end,
+        segment=segment,
+    )
+    server.systems.add(system)
+    return server
+
+
+@pytest.fixture
+def staged(ledger, orgs):
+    """Two on-premise systems whose servers' maintenance ends two and three fiscal years after the
+    plan starts (FY+1): a multi-year plan buys one host in each of those years."""
+    a = System.objects.create(
+        number="S005", name="電子申請システム", owning_division=orgs["税務課"], segment_lgwan=True
+    )
+    b = System.objects.create(
+        number="S006", name="文書管理システム", owning_division=orgs["県立図書館"], segment_lgwan=True
+    )
+    return {
+        "a": a,
+        "b": b,
+        "sv_a": staged_server(a, "sv-shinsei-1", fy_end(FY + 2)),
+        "sv_b": staged_server(b, "sv-bunsho-1", fy_end(FY + 3)),
+    }
+
+
+@pytest.fixture
+def multiyear_scenario(staged, host_model):
+    """Physical servers by ledger filter, planned over four fiscal years from FY+1."""
+    return make_scenario(
+        host_model,
+        name="年度別シナリオ",
+        selection=SelectionMode.FILTER,
+        filter_server_kind="physical",
+        planning="multi_year",
+        horizon_years=4,
+        migration_cost_per_machine=100_000,
+    )
+
+
+@pytest.fixture
+def extension_scenario(staged, host_model):
+    """Mie's question on the small ledger: the platform's two hosts (kept three years past their
+    maintenance end) and VMs, repacked as needed, plus the on-premise physical servers as candidates."""
+    return make_scenario(
+        host_model,
+        name="統合基盤の拡張",
+        selection=SelectionMode.FILTER,
+        filter_server_kind="physical",
+        extend_platform=True,
+        platform_machines="movable",
+        existing_extension_years=3,
+        planning="multi_year",
+        horizon_years=3,
+    )

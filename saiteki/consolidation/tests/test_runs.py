@@ -24,7 +24,9 @@ def test_run_through_the_queue_stores_a_checked_result(client, role_users, vm_sc
     assert run.status == "queued" and run.number == 1 and run.machine_count == 3
     assert run.job is not None and run.job.kind == "consolidation.run" and run.job.task_id
     page = client.get(run.get_absolute_url()).content.decode()
-    assert 'data-testid="job-progress"' in page and "hx-get=" in page
+    assert (
+        'data-testid="run-status-panel"' in page and "hx-get=" in page and 'data-testid="cancel-run"' in page
+    )
 
     run_pending_tasks()
 
