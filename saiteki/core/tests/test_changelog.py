@@ -107,7 +107,7 @@ def test_stale_form_submit_is_a_conflict_and_keeps_input(client, role_users, org
             "version": stale_version,
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 412
     body = response.content.decode()
     assert "他の利用者が先に更新しました" in body and "私の変更" in body
     org.refresh_from_db()

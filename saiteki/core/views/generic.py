@@ -253,15 +253,18 @@ class ObjectEditView(ObjectMixin, View):
     def post(self, request, pk=None):
         obj = self._instance(request, pk)
         form = self.get_form(request, obj, request.POST, request.FILES)
+        status = 400
         if form.is_valid():
             try:
                 saved = self.save(request, form, obj)
             except ApplicationError as exc:
                 apply_error_to_form(form, exc)
+                # Someone saved first: 412 like the API's stale If-Match, so clients can tell it apart.
+                status = exc.status_code if isinstance(exc, ConflictError) else 400
             else:
                 messages.success(request, _("保存しました。"))
                 return redirect(saved.get_absolute_url())
-        return self.render(request, obj, form, status=400)
+        return self.render(request, obj, form, status=status)
 
     @transaction.atomic
     def save(self, request, form, obj):
