@@ -213,6 +213,61 @@ def run_workbook_writer(report: dict, *, date_style: str = "wareki") -> ExcelWor
             ],
             cost_rows,
         )
+    if report.get("plan"):
+        sheet(
+            _("年度別計画"),
+            [
+                (_("年度"), "fy"),
+                _("稼働ホスト数"),
+                _("うち既存ホスト"),
+                _("うち新ホスト"),
+                _("購入するホスト数"),
+                _("購入するホスト"),
+                _("使用を終える既存ホスト"),
+                _("移行する機器数"),
+                _("移行するシステム数"),
+                _("基盤上の機器数"),
+                (_("経費（年度別計画）"), "yen"),
+                (_("経費の累計"), "yen"),
+                (_("経費（一括購入の場合）"), "yen"),
+                _("規則"),
+            ],
+            [
+                (
+                    r["fy"],
+                    r["hosts_in_service"],
+                    r["existing_in_service"],
+                    r["new_in_service"],
+                    r["bought"],
+                    "、".join(r["bought_labels"]),
+                    "、".join(r["retired_labels"]),
+                    r["moved"],
+                    r["systems_moved"],
+                    r["on_platform"],
+                    r["total"],
+                    r["cumulative"],
+                    r["single_shot"],
+                    _("満たす")
+                    if r["feasible"]
+                    else _("満たさない: %(rules)s") % {"rules": "、".join(r["failed_rules"])},
+                )
+                for r in report["plan_rows"]
+            ],
+        )
+        ext = report.get("extension")
+        if ext:
+            sheet(
+                _("既存基盤の拡張"),
+                [_("区分"), _("システム番号"), _("システム名"), _("機器")],
+                [
+                    (_("いま既存ホストに載る"), x["number"], x["name"], "、".join(x["machines"]))
+                    for x in ext["fit_systems"]
+                ]
+                + [
+                    (_("新ホストが必要"), x["number"], x["name"], "、".join(x["machines"]))
+                    for x in ext["other_systems"]
+                ],
+            )
     if report.get("waves"):
         sheet(
             _("移行計画（年度別）"),
@@ -265,9 +320,59 @@ def run_workbook_writer(report: dict, *, date_style: str = "wareki") -> ExcelWor
                     x["date"],
                     x["detail"],
                     "、".join(x["machines"]),
-                    "、".join(str(n) for n in x["host_numbers"]),
+                    "、".join(x["host_labels"]),
                 )
                 for x in report["wave_systems"]
             ],
         )
+    return wb
+
+
+def budget_workbook_writer(run, rows: list[dict], *, date_style: str = "wareki") -> ExcelWorkbook:
+    """The plan's budget request per fiscal year in the C3 cost categories: one row per year (the
+    amounts a 予算要求前審査 asks for), then every amount with its formula."""
+    from saiteki.consolidation.savings import UNIT_LABELS, formula_text
+    from saiteki.consolidation.selectors import LINE_KEYS, budget_categories
+    from saiteki.ledger.choices import CostCategory, CostGroup, group_of
+
+    wb = ExcelWorkbook(date_style=date_style)
+    heading = _("予算要求（サーバ集約計画）　%(name)s　第%(n)d回") % {
+        "name": run.scenario.name,
+        "n": run.number,
+    }
+    cats = budget_categories(run)
+    _sheet(
+        wb,
+        _("年度別"),
+        [(_("年度"), "fy"), _("購入するホスト数"), _("稼働ホスト数"), _("移行する機器数")]
+        + [(label, "yen") for _c, label in cats]
+        + [(_("整備経費 計"), "yen"), (_("運用等経費 計"), "yen"), (_("合計"), "yen")],
+        [
+            [r["fy"], r["bought"], r["hosts_in_service"], r["moved"]]
+            + [r["categories"].get(c, 0) for c, _label in cats]
+            + [r["build"], r["run"], r["total"]]
+            for r in rows
+        ],
+        heading=heading,
+    )
+    detail = []
+    for r in (run.plan or {}).get("rows", []):
+        for line in r["lines"]:
+            detail.append(
+                (
+                    r["fy"],
+                    str(CostCategory(line["category"]).label),
+                    str(CostGroup(group_of(line["category"])).label),
+                    str(LINE_KEYS.get(line["key"], line["key"])),
+                    formula_text(line, UNIT_LABELS),
+                    line["amount"],
+                )
+            )
+    _sheet(
+        wb,
+        _("明細"),
+        [(_("年度"), "fy"), _("経費区分"), _("整備・運用"), _("内訳"), _("計算式"), (_("金額"), "yen")],
+        detail,
+        heading=heading,
+    )
     return wb

@@ -21,4 +21,8 @@ urlpatterns = [
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
     path("runs/<int:pk>/export/", views.RunExportView.as_view(), name="run_export"),
     path("runs/<int:pk>/adopt/", views.RunAdoptView.as_view(), name="run_adopt"),
+    path("runs/<int:pk>/status/", views.RunStatusView.as_view(), name="run_status"),
+    path("runs/<int:pk>/cancel/", views.RunCancelView.as_view(), name="run_cancel"),
+    path("runs/<int:pk>/budget/", views.RunBudgetExportView.as_view(), name="run_budget_export"),
+    path("runs/<int:pk>/budget-case/", views.RunBudgetCaseView.as_view(), name="run_budget_case"),
 ]

@@ -5,17 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from saiteki.consolidation import selectors, services
-from saiteki.consolidation.export import run_workbook_writer
+from saiteki.consolidation import inputs, selectors, services
+from saiteki.consolidation.choices import OPEN_STATES, RunStatus
+from saiteki.consolidation.export import budget_workbook_writer, run_workbook_writer
 from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.filtersets import HostModelFilterSet, ScenarioFilterSet
-from saiteki.consolidation.forms import HostModelForm, ScenarioForm
+from saiteki.consolidation.forms import ADVANCED, HostModelForm, ScenarioForm
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
 from saiteki.consolidation.tables import HOSTMODEL_TABLE, SCENARIO_TABLE
 from saiteki.core import permissions as perms
@@ -123,12 +125,17 @@ class ScenarioDetailView(ObjectDetailView):
     def get_context(self, request, obj):
         context = super().get_context(request, obj)
         form = ScenarioForm(instance=obj, user=request.user)
+        sections = []
+        for key, title, fields in form.sections():
+            if key == "platform" and not obj.extend_platform:
+                fields = [f for f in fields if f.name == "extend_platform"]
+            rows = [(f.label, _display(obj, f.name)) for f in fields if f.name != "description"]
+            if key == ADVANCED:
+                rows.append((_("最適化エンジンの版"), inputs.optimizer_version()))
+            sections.append((key, title, rows))
         context.update(
             {
-                "sections": [
-                    (title, [(f.label, _display(obj, f.name)) for f in fields if f.name != "description"])
-                    for title, fields in form.sections()
-                ],
+                "sections": sections,
                 "preview": selectors.scenario_preview(scenario=obj),
                 "runs": selectors.runs_for_scenario(scenario=obj)[:50],
                 "can_run": perms.can(request.user, perms.ADD, ScenarioRun),
@@ -204,28 +211,70 @@ def _run(request, pk) -> ScenarioRun:
     )
 
 
+def _can_adopt(request, run: ScenarioRun) -> bool:
+    return (
+        perms.can(request.user, perms.CHANGE, run)
+        and run.status == RunStatus.SUCCEEDED
+        and run.feasible
+        and run.adopted_at is None
+        and not run.scenario.runs.filter(adopted_at__isnull=False).exists()
+    )
+
+
+def _status_context(request, run: ScenarioRun) -> dict:
+    return {
+        "run": run,
+        "job": run.job,
+        "can_follow_job": run.job is not None
+        and (run.job.created_by_id == request.user.pk or perms.has_right(request.user, perms.ALL_JOBS)),
+        "can_cancel": run.status in OPEN_STATES and perms.can(request.user, perms.CHANGE, run),
+    }
+
+
 class RunDetailView(View):
-    """The result page; while the run is queued or running, its progress bar (the job's)."""
+    """The result page; while the run is queued or running, its live status (badge and progress)."""
 
     def get(self, request, pk):
         run = _run(request, pk)
         context = {
             "title": str(run),
-            "run": run,
             "scenario": run.scenario,
-            "job": run.job,
-            "can_follow_job": run.job is not None
-            and (run.job.created_by_id == request.user.pk or perms.has_right(request.user, perms.ALL_JOBS)),
+            **_status_context(request, run),
             "can_export": perms.role_allows(request.user, perms.EXPORT, ScenarioRun),
-            "can_adopt": perms.can(request.user, perms.CHANGE, run)
-            and run.status == "succeeded"
-            and run.feasible
-            and run.adopted_at is None
-            and not run.scenario.runs.filter(adopted_at__isnull=False).exists(),
+            "can_adopt": _can_adopt(request, run),
+            "can_budget_case": run.plan is not None and _can_open_budget_case(request.user, run),
         }
-        if run.status == "succeeded":
+        if run.status == RunStatus.SUCCEEDED:
             context.update(selectors.run_report(run=run, user=request.user))
+            context.update(selectors.progress_report(run=run, user=request.user))
         return render(request, "consolidation/run_detail.html", context)
+
+
+class RunStatusView(View):
+    """GET (htmx, every second while the run is open): the status badge and the progress bar. When
+    the run has finished, the page reloads itself to show the result (``HX-Refresh``)."""
+
+    def get(self, request, pk):
+        run = _run(request, pk)
+        response = render(request, "consolidation/_run_status.html", _status_context(request, run))
+        if run.is_finished and request.GET.get("was") in {s.value for s in OPEN_STATES}:
+            response["HX-Refresh"] = "true"
+        return response
+
+
+class RunCancelView(View):
+    def post(self, request, pk):
+        run = _run(request, pk)
+        require(request.user, perms.CHANGE, run)
+        try:
+            services.scenario_run_cancel(
+                run=run, user=request.user, reason=request.POST.get("change_reason", "").strip()
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("計算を取り消しました。"))
+        return redirect(run.get_absolute_url())
 
 
 class RunExportView(View):
@@ -247,7 +296,84 @@ class RunExportView(View):
         )
 
 
+class RunBudgetExportView(View):
+    """The plan's budget request per fiscal year in the C3 categories (xlsx), for a P review case."""
+
+    def get(self, request, pk):
+        run = _run(request, pk)
+        require(request.user, perms.EXPORT, run)
+        if run.status != RunStatus.SUCCEEDED or not run.plan:
+            messages.error(request, _("年度別の計画が完了していないため出力できません。"))
+            return redirect(run.get_absolute_url())
+        rows = selectors.budget_rows(run)
+        return xlsx_response(
+            request,
+            writer=budget_workbook_writer(run, rows, date_style=getattr(request, "date_style", "wareki")),
+            filename=_("予算要求_%(name)s_第%(n)d回.xlsx") % {"name": run.scenario.name, "n": run.number},
+            what="consolidation_budget",
+            count=len(rows),
+            obj=run,
+        )
+
+
+def _can_open_budget_case(user, run: ScenarioRun) -> bool:
+    """Whether the P-case button leads somewhere: the plan is the IT policy division's (who may change
+    the run), the reviews app is installed and the user may open a case for their own division (the
+    reviews service checks again)."""
+    from django.apps import apps
+
+    if not apps.is_installed("saiteki.reviews") or not perms.can(user, perms.CHANGE, run):
+        return False
+    from saiteki.reviews.models import ReviewCase
+
+    division = getattr(user, "current_division", None)
+    return division is not None and perms.can_create(user, ReviewCase, {"division": division})
+
+
+class RunBudgetCaseView(View):
+    """POST ``fiscal_year``: open (or find) the draft 予算要求前審査 of that year, amounts prefilled."""
+
+    def post(self, request, pk):
+        run = _run(request, pk)
+        if not _can_open_budget_case(request.user, run):
+            raise PermissionDenied
+        try:
+            fiscal_year = int(request.POST.get("fiscal_year", ""))
+            case, created = services.budget_case_create(run=run, fiscal_year=fiscal_year, user=request.user)
+        except ValueError:
+            messages.error(request, _("年度を指定してください。"))
+            return redirect(run.get_absolute_url() + "#budget")
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            return redirect(run.get_absolute_url() + "#budget")
+        if created:
+            messages.success(
+                request, _("予算要求前審査（P）の下書きを作成しました。内容を確認して提出してください。")
+            )
+        else:
+            messages.info(request, _("この計画・年度の予算要求前審査はすでに作成されています。"))
+        return redirect(case.get_absolute_url())
+
+
 class RunAdoptView(View):
+    """GET: the confirmation page listing the systems whose karte gets the proposal; POST: adopt."""
+
+    def get(self, request, pk):
+        run = _run(request, pk)
+        require(request.user, perms.CHANGE, run)
+        if not _can_adopt(request, run):
+            messages.error(
+                request, _("この計算結果は採用できません（未完了、規則違反、または採用済みの計画あり）。")
+            )
+            return redirect(run.get_absolute_url())
+        context = {
+            "title": _("計画の採用の確認"),
+            "run": run,
+            "scenario": run.scenario,
+            **selectors.adoption_preview(run=run, user=request.user),
+        }
+        return render(request, "consolidation/run_adopt.html", context)
+
     def post(self, request, pk):
         run = _run(request, pk)
         require(request.user, perms.CHANGE, run)

@@ -41,24 +41,23 @@ def test_admin_creates_runs_and_exports_a_plan(page, live_server, role_users, le
     expect(page.get_by_test_id("preview-machines")).to_have_text("3")
 
     page.get_by_test_id("run-scenario").click()
-    expect(page.get_by_test_id("job-progress")).to_be_visible()
+    expect(page.get_by_test_id("run-status-panel")).to_be_visible()
     expect(page.get_by_role("progressbar", name="進捗")).to_be_visible()
+    expect(page.get_by_test_id("cancel-run")).to_be_visible()
     run = ScenarioRun.objects.get()
     assert run.status == "queued"
 
     run_pending_tasks()  # the worker, in this process, on the real database queue
 
-    result_link = page.get_by_test_id("job-result-link")
-    expect(result_link).to_be_visible(timeout=15_000)  # the bar polls every second
-    expect(page.get_by_test_id("job-progress")).to_have_attribute("data-status", "succeeded")
-    result_link.click()
-
-    expect(page.get_by_test_id("run-status")).to_have_text("完了")
+    # The panel polls every second; when the run is done the page shows the result by itself.
+    expect(page.get_by_test_id("run-status")).to_have_text("完了", timeout=15_000)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id("before-after")).to_contain_text("機器 3台（現行ホスト2台）")
     expect(page.get_by_test_id("before-after")).to_contain_text("新ホスト 3台")
     expect(page.get_by_test_id("optimal")).to_contain_text("証明済み")
     expect(page.get_by_test_id("host-card")).to_have_count(3)
     expect(page.get_by_test_id("host-segment").first).to_have_text("LGWAN接続系")
+    expect(page.get_by_test_id("host-systems").first).to_contain_text("税務システム")
     expect(page.get_by_role("progressbar", name="vCPUの使用率").first).to_be_visible()
     expect(page.get_by_test_id("rules-table")).to_contain_text("冗長化グループを別々のホストに配置")
     expect(page.get_by_test_id("savings-table")).to_contain_text("×")

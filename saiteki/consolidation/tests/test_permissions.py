@@ -89,9 +89,12 @@ def test_admin_creates_and_edits_a_scenario_through_the_form(client, role_users,
         "time_limit_s": "5",
         "seed": "1",
         "horizon_years": "5",
+        "planning": "multi_year",
+        "platform_machines": "pinned",
+        "existing_extension_years": "0",
         "current_cost_basis": "ledger",
-        "current_hw_per_server_year": "0",
-        "current_maintenance_per_server_year": "0",
+        "current_hw_per_server_year": "1,200,000",  # separators and full-width digits are accepted
+        "current_maintenance_per_server_year": "１２０万",
         "current_licence_per_server_year": "0",
         "current_power_w_default": "400",
         "yen_per_kwh": "30",
@@ -102,14 +105,27 @@ def test_admin_creates_and_edits_a_scenario_through_the_form(client, role_users,
     assert response.status_code == 302, response.content.decode()[:2000]
     scenario = Scenario.objects.get(name="新しいシナリオ")
     assert scenario.fiscal_year == 2027 and scenario.n_plus_one is False
+    assert scenario.current_hw_per_server_year == 1_200_000
+    assert scenario.current_maintenance_per_server_year == 1_200_000
+    assert scenario.planning == "multi_year" and scenario.plans_over_years
+    page = client.get(reverse("consolidation:scenario_edit", args=[scenario.pk])).content.decode()
+    assert 'value="1,200,000"' in page  # shown back with separators
+    assert 'data-testid="advanced-settings"' in page and "最適化エンジンの版" in page
     # Bad input: a Japanese error beside the field, nothing changed.
-    bad = {**data, "headroom_pct": "95", "vcpu_overcommit": "0.5", "filter_server_kind": "physical"}
+    bad = {
+        **data,
+        "headroom_pct": "95",
+        "vcpu_overcommit": "0.5",
+        "filter_server_kind": "physical",
+        "migration_cost_per_machine": "百円",
+    }
     response = client.post(
         reverse("consolidation:scenario_edit", args=[scenario.pk]), {**bad, "version": scenario.version}
     )
     page = response.content.decode()
     assert response.status_code == 400
     assert "機器の種別は「台帳の条件で選ぶ」のときだけ指定できます。" in page
+    assert "金額として読み取れません" in page
     scenario.refresh_from_db()
     assert scenario.headroom_pct == 20
 
@@ -124,7 +140,7 @@ def test_api_matrix(api_client, role_users, run):
             f"{base}scenarios/{run.scenario.pk}/": statuses(200, 200, 200, 200, 200, 403),
             "create a scenario": (
                 lambda c, role: c.post(f"{base}scenarios/", {"name": "x"}, format="json"),
-                statuses(405, 403, 403, 403, 403, 403),
+                statuses(400, 403, 403, 403, 403, 403),
             ),
             f"{base}host-models/": statuses(200, 200, 200, 200, 200, 403),
             f"{base}runs/": statuses(200, 200, 200, 200, 200, 403),
