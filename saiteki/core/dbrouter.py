@@ -26,6 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -60,6 +62,17 @@ _route: ContextVar[RequestRoute | None] = ContextVar("saiteki_db_route", default
 
 def current_route() -> RequestRoute | None:
     return _route.get()
+
+
+@contextmanager
+def request_route(route: RequestRoute) -> Iterator[RequestRoute]:
+    """Route the reads of the enclosed code as the middleware routes a request's (also for code outside
+    a request that may read slightly old data, e.g. a report: ``request_route(RequestRoute(True))``)."""
+    token = _route.set(route)
+    try:
+        yield route
+    finally:
+        _route.reset(token)
 
 
 class PrimaryReplicaRouter:
@@ -164,11 +177,8 @@ class ReplicaRoutingMiddleware:
         safe = request.method in SAFE_METHODS
         route = RequestRoute(use_replica=safe and not is_pinned(request) and replica_health.usable())
         request.db_route = route
-        token = _route.set(route)
-        try:
+        with request_route(route):
             response = self.get_response(request)
-        finally:
-            _route.reset(token)
         if not safe or route.wrote:
             seconds = int(getattr(settings, "SAITEKI_REPLICA_PIN_SECONDS", 10))
             response.set_cookie(

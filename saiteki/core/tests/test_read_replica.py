@@ -117,3 +117,72 @@ def test_reads_go_to_the_standby_and_writers_read_their_writes(primary_and_stand
     assert facts["standby_down_status"] == 200
     assert facts["standby_down_queries"].get("replica", 0) == 0
     assert facts["standby_down_queries"].get("default", 0) > 0
+
+
+# --- The routing rules themselves (no database needed; these run in every pass) ---------------------
+
+
+def test_router_sends_reads_of_a_read_only_request_to_the_replica_until_it_writes():
+    from django.contrib.sessions.models import Session
+
+    from saiteki.accounts.models import Organization
+    from saiteki.core.dbrouter import PrimaryReplicaRouter, RequestRoute, request_route
+
+    router = PrimaryReplicaRouter()
+    assert router.db_for_read(Organization) == "default"  # outside a request: the primary
+    with request_route(RequestRoute(use_replica=False)):
+        assert router.db_for_read(Organization) == "default"  # a POST or a pinned client
+    with request_route(RequestRoute(use_replica=True)) as route:
+        assert router.db_for_read(Organization) == "replica"
+        assert route.used_replica
+        assert router.db_for_read(Session) == "default"  # sessions live on the primary
+        assert router.db_for_write(Session) == "default"
+        assert not route.wrote  # a session save is no business write
+        assert router.db_for_read(Organization) == "replica"
+        assert router.db_for_write(Organization) == "default"
+        assert route.wrote
+        assert router.db_for_read(Organization) == "default"  # read-your-writes within the request
+    assert router.allow_migrate("default", "accounts") is True
+    assert router.allow_migrate("replica", "accounts") is False
+
+
+@pytest.mark.django_db
+def test_router_reads_inside_a_transaction_from_the_primary():
+    from saiteki.accounts.models import Organization
+    from saiteki.core.dbrouter import PrimaryReplicaRouter, RequestRoute, request_route
+
+    with request_route(RequestRoute(use_replica=True)):
+        assert connection.in_atomic_block  # the test's transaction
+        assert PrimaryReplicaRouter().db_for_read(Organization) == "default"
+
+
+def test_pin_cookie_and_settings():
+    import time
+
+    from django.core.exceptions import MiddlewareNotUsed
+    from django.test import RequestFactory
+
+    from config.settings.replica import replica_databases, replica_routers
+    from saiteki.core.dbrouter import PIN_COOKIE, ReplicaRoutingMiddleware, is_pinned
+
+    request = RequestFactory().get("/")
+    assert not is_pinned(request)
+    request.COOKIES[PIN_COOKIE] = f"{time.time() + 5:.0f}"
+    assert is_pinned(request)
+    request.COOKIES[PIN_COOKIE] = f"{time.time() - 1:.0f}"
+    assert not is_pinned(request)
+    request.COOKIES[PIN_COOKIE] = "garbage"
+    assert not is_pinned(request)
+
+    assert replica_databases({}.get) == {}
+    dbs = replica_databases({"REPLICA_DATABASE_URL": "postgres://ro@db2:5433/saiteki"}.get)
+    assert (dbs["replica"]["HOST"], dbs["replica"]["PORT"], dbs["replica"]["TEST"]) == (
+        "db2",
+        5433,
+        {"MIRROR": "default"},
+    )
+    assert replica_routers(dbs) == ["saiteki.core.dbrouter.PrimaryReplicaRouter"]
+    assert replica_routers({"default": {}}) == []
+    # Without a standby (the default) the middleware takes itself out of the stack.
+    with pytest.raises(MiddlewareNotUsed):
+        ReplicaRoutingMiddleware(lambda request: None)
