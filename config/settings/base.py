@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "saiteki.ledger",
     "saiteki.consolidation",
     "saiteki.lifecycle",
+    "saiteki.resilience",
     "saiteki.knowledge",
     "saiteki.reviews",
     "saiteki.kpi",
