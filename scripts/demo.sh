@@ -13,7 +13,7 @@ echo "==> デモデータを読み込んでいます"
 $PY manage.py load_demo
 $PY manage.py compilemessages -v0 --ignore ".venv/*" --ignore "var/*" >/dev/null 2>&1 || true
 echo "==> バックグラウンド処理ワーカーと定期処理スケジューラを起動します"
-$PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
+$PY manage.py run_worker --interval 1 >var/worker.log 2>&1 &
 WORKER=$!
 # The scheduler only enqueues the apps' recurring jobs when they are due; the worker runs them.
 $PY manage.py run_scheduler --interval 30 >var/scheduler.log 2>&1 &
