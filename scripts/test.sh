@@ -37,8 +37,8 @@ echo "==> mypy"
 # The typed boundaries (STYLE.md habit 12): core, every app's services and selectors, the importers and
 # the optimizer. Settings come from [tool.django-stubs] in pyproject.toml.
 mypy_targets=(saiteki/core)
-for f in saiteki/*/services.py saiteki/*/selectors.py; do
-  [[ $f == saiteki/core/* ]] || mypy_targets+=("$f")
+for f in saiteki/*/services.py saiteki/*/selectors.py saiteki/*/services/ saiteki/*/selectors/; do
+  if [[ -e $f && $f != saiteki/core/* ]]; then mypy_targets+=("$f"); fi
 done
 mypy_targets+=(saiteki/ledger/importers saiteki/accounts/importers.py saiteki/knowledge/importers.py
   saiteki/consolidation/optimizer)

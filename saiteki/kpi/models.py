@@ -9,13 +9,13 @@ All of this is master data of the IT policy division: no ``division_path``, so o
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.models import Organization
 from saiteki.core.models import BusinessModel
+from saiteki.core.models.fields import user_ref
 
 from .choices import Direction, KpiStatus, ReportStatus, TargetRule
 
@@ -145,7 +145,23 @@ class KpiDefinition(BusinessModel):
         return reverse("kpi:definition_detail", args=[self.pk])
 
 
-class KpiTarget(BusinessModel):
+class DefinitionYearRecord(BusinessModel):
+    """A figure of one indicator for one fiscal year (target, entered value, computed value).
+
+    Its history belongs to the indicator: changes show on the definition's history page.
+    """
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.definition} {self.fiscal_year}"
+
+    def changelog_related(self):
+        return [self.definition]
+
+
+class KpiTarget(DefinitionYearRecord):
     """The target of one fiscal year, when it differs from the definition's target."""
 
     definition = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="targets")
@@ -160,14 +176,8 @@ class KpiTarget(BusinessModel):
             models.UniqueConstraint(fields=["definition", "fiscal_year"], name="kpi_target_unique_year")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.definition} {self.fiscal_year}"
 
-    def changelog_related(self):
-        return [self.definition]
-
-
-class KpiEntry(BusinessModel):
+class KpiEntry(DefinitionYearRecord):
     """A value entered by hand with its evidence (根拠), for indicators without a registered source."""
 
     definition = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="entries")
@@ -176,14 +186,7 @@ class KpiEntry(BusinessModel):
     evidence = models.TextField(
         _("根拠"), help_text=_("数値の出典・集計方法（訓練の実施記録、棚卸結果など）")
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("入力者"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    entered_by = user_ref(_("入力者"))
 
     class Meta:
         ordering = ["definition", "fiscal_year"]
@@ -192,12 +195,6 @@ class KpiEntry(BusinessModel):
         constraints = [
             models.UniqueConstraint(fields=["definition", "fiscal_year"], name="kpi_entry_unique_year")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.definition} {self.fiscal_year}"
-
-    def changelog_related(self):
-        return [self.definition]
 
 
 class FiscalYearClose(BusinessModel):
@@ -210,14 +207,7 @@ class FiscalYearClose(BusinessModel):
     fiscal_year = models.PositiveIntegerField(_("年度"), unique=True)
     closed = models.BooleanField(_("確定済み"), default=True)
     closed_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("確定者"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    closed_by = user_ref(_("確定者"))
     reason = models.CharField(_("解除の理由"), max_length=500, blank=True)
 
     class Meta:
@@ -229,7 +219,7 @@ class FiscalYearClose(BusinessModel):
         return str(self.fiscal_year)
 
 
-class KpiValue(BusinessModel):
+class KpiValue(DefinitionYearRecord):
     """The value of one indicator in one fiscal year, with the evidence it was computed from.
 
     ``evidence`` is ``{"records": [...], "figures": {...}, "source": key}``: the exact records counted
@@ -260,14 +250,8 @@ class KpiValue(BusinessModel):
             models.UniqueConstraint(fields=["definition", "fiscal_year"], name="kpi_value_unique_year")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.definition} {self.fiscal_year}"
-
     def get_absolute_url(self) -> str:
         return reverse("kpi:evidence", args=[self.pk])
-
-    def changelog_related(self):
-        return [self.definition]
 
 
 def report_upload_to(instance: KpiReport, filename: str) -> str:
@@ -286,14 +270,7 @@ class KpiReport(BusinessModel):
     pdf = models.FileField(_("PDF"), upload_to=report_upload_to, blank=True)
     digest = models.CharField(_("内容のハッシュ"), max_length=64, blank=True)
     error = models.TextField(_("エラー"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("依頼者"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    requested_by = user_ref(_("依頼者"))
 
     changelog_exclude = ("created_at", "updated_at", "version", "xlsx", "pdf")
 

@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core.models import BusinessModel
+from saiteki.core.models.fields import user_ref
 from saiteki.ledger.models import Component, System
 
 from .choices import MatchMethod, ProductCategory, RefreshStatus, RuleKind
@@ -119,7 +119,7 @@ class MatchRule(BusinessModel):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .matching import normalise
+        from .matching_text import normalise
 
         self.normalised = normalise(self.pattern)[:200]
         if not self.normalised:
@@ -212,13 +212,7 @@ class CatalogueRefresh(BusinessModel):
     )
     rows = models.JSONField(_("取込データ"), default=list)
     diff = models.JSONField(_("変更内容"), default=dict)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登録者"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
+    created_by = user_ref(_("登録者"), blank=False)
     applied_at = models.DateTimeField(_("反映日時"), null=True, blank=True)
 
     changelog_exclude = ("created_at", "updated_at", "version", "rows", "diff")

@@ -45,14 +45,14 @@ class CaseLineImporter(ModelImporter):
             return None
 
     def _plan_row(self, sheet, row, values, key, obj) -> None:
-        from saiteki.reviews.services import _may_edit_request
+        from saiteki.reviews.services import may_edit_request
 
         planned = len(self.actions)
         super()._plan_row(sheet, row, values, key, obj)
         if len(self.actions) == planned:
             return
         case = self.actions[-1].obj.case
-        if not case.has_amounts or not _may_edit_request(self.user, case):
+        if not case.has_amounts or not may_edit_request(self.user, case):
             self.errors.add(
                 sheet.name,
                 row,

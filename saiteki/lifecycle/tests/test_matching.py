@@ -6,7 +6,7 @@ Strings that must stay unmatched are as important as the matches: a wrong match 
 
 import pytest
 
-from saiteki.lifecycle.matching import normalise
+from saiteki.lifecycle.matching_text import normalise
 
 MATCHES = [
     # Windows Server
