@@ -26,7 +26,15 @@ def continuous_bound(sizes: np.ndarray, capacity: np.ndarray) -> int:
     """⌈Σ size / capacity⌉ in the tightest dimension."""
     if sizes.shape[0] == 0:
         return 0
-    return max(_ceil(float(sizes[:, k].sum()) / float(capacity[k])) for k in range(capacity.shape[0]))
+    # A dimension of capacity 0 holds only zero sizes (else no packing exists): it bounds nothing.
+    return max(
+        (
+            _ceil(float(sizes[:, k].sum()) / float(capacity[k]))
+            for k in range(capacity.shape[0])
+            if capacity[k] > 0
+        ),
+        default=1,
+    )
 
 
 def l2_bound_1d(weights: np.ndarray, capacity: float) -> int:
@@ -84,7 +92,7 @@ def clique_bound(sizes: np.ndarray, capacity: np.ndarray, conflicts: list[set[in
     n = sizes.shape[0]
     if n == 0:
         return 0
-    measure = (sizes / capacity).max(axis=1)
+    measure = np.divide(sizes, capacity, out=np.zeros_like(sizes), where=capacity > 0).max(axis=1)
     order = np.argsort(-measure, kind="stable")
     cap = capacity * (1 + _TOL) + _TOL
     clique: list[int] = []
@@ -115,7 +123,9 @@ def quick_lower_bound(problem: PackingProblem) -> int:
         pre_caps = np.array([pb.capacity for pb in p.preopened])
         spare = pre_caps.sum(axis=0) - p.sizes[list(locked)].sum(axis=0) if locked else pre_caps.sum(axis=0)
         rest = p.sizes[free].sum(axis=0) - spare if free else np.zeros(p.d)
-        extra = max((_ceil(float(rest[k]) / float(p.capacity[k])) for k in range(p.d)), default=0)
+        extra = max(
+            (_ceil(float(rest[k]) / float(p.capacity[k])) for k in range(p.d) if p.capacity[k] > 0), default=0
+        )
         return len(p.preopened) + max(0, extra)
     lb = max(continuous_bound(p.sizes, p.capacity), cardinality_bound(p.sizes, p.capacity))
     for k in range(p.d):

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from .engine import solve_packing
 from .io_formats import read_bpp, read_scenario, read_vbp
-from .packing import bins_to_assignment
+from .model import ScenarioError
+from .packing import InvalidInput, bins_to_assignment
 from .solver import solve
 
 
@@ -40,9 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("solve", help="scenario JSON → result JSON")
     p.add_argument("file")
     args = parser.parse_args(argv)
-    if args.command in ("bpp", "vbp"):
-        result = _pack_file(args.command, args.file, args.time_limit, args.seed)
-    else:
-        result = solve(read_scenario(args.file)).to_dict()
+    try:
+        if args.command in ("bpp", "vbp"):
+            result = _pack_file(args.command, args.file, args.time_limit, args.seed)
+        else:
+            result = solve(read_scenario(args.file)).to_dict()
+    except (InvalidInput, ScenarioError, OSError) as exc:
+        # Refused input (negative sizes, items larger than a bin, unreadable file): one JSON line with
+        # the reason, the same text on stderr, exit status 2 — never a result with an invalid bound.
+        sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
     sys.stdout.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
     return 0

@@ -16,17 +16,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import arcflow, exact, onedim
+from . import arcflow, cns, exact, onedim
 from .bounds import quick_lower_bound
 from .heuristics import ffd, portfolio
 from .lns import lns_reduce
-from .local_search import SearchBudget, improve
 from .packing import PackingProblem, is_valid
 
 Bins = list[list[int]]
 
 #: Capacity × distinct sizes below which the arc-flow LP runs before the search (a few thousand arcs).
 SMALL_GRAPH = 20_000
+#: Share of the budget for the first CNS pass, and the cap of the one-dimensional bound-meeting pass.
+CNS_FIRST = 0.3
+ONE_DIM_SHARE = 0.3
 
 
 @dataclass
@@ -74,107 +76,82 @@ def solve_packing(
             best, method = sol, name
     log.append(f"lb={lb} ffd={ffd_n} portfolio={len(best)} t={time.monotonic() - t0:.2f}")
 
-    # 0. One dimension: bound-meeting search on exactly ``lb`` bins (exact triples when the data force
-    #    them, else the overload-minimising tabu search).  Conflicts that sizes already imply are
-    #    dropped for this (a packing of the relaxed problem is valid for the original).
     od = _one_dim_view(problem)
-    lp_first = None
-    if (
-        od is not None
-        and not onedim.triplet_applicable(od[0], od[1], lb)  # the triplet search needs no LP
-        and len(best) > lb
-        and use_lp
-        and (od[0].size <= 150 or int(od[1]) * len(np.unique(od[0])) <= SMALL_GRAPH)
-    ):
-        # Small arc-flow graph (capacity ~100–150, as in Scholl 1): the LP bound is cheap and often one
-        # above L2, so compute it first — the search then aims at the right number of bins.
-        lp_first = arcflow.lp_bound(
-            _without_nonbinding_conflicts(problem),
-            time_limit=max(0.1, (deadline - time.monotonic()) * 0.3),
-            deadline=t0 + (deadline - t0) * 0.5,
-        )
-        if lp_first is not None:
-            lb = max(lb, lp_first.bound)
-            log.append(f"arcflow(small) lb={lp_first.bound} t={time.monotonic() - t0:.2f}")
-            if len(best) > lb:
-                sol = arcflow.dive(problem, lp_first, deadline=t0 + (deadline - t0) * 0.4, rng=rng)
-                if sol is not None and is_valid(problem, sol) and len(sol) < len(best):
-                    best, method = sol, "arcflow_dive"
-                log.append(f"dive={len(best)} t={time.monotonic() - t0:.2f}")
-    if od is not None and len(best) > lb and time.monotonic() < deadline:
-        # While the bound may still rise (LP not computed yet), keep the first pass short.
-        share = (
-            0.25
-            if (lp_first is None and use_lp and arcflow.applicable(_without_nonbinding_conflicts(problem)))
-            else 0.45
-        )
-        sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, share)
-        if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
-            best, method = sol, ("triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
-
-    budget = SearchBudget(deadline=deadline, max_iterations=max_iterations)
-    lp_ok = use_lp and arcflow.applicable(_without_nonbinding_conflicts(problem))
+    relaxed = _without_nonbinding_conflicts(problem)
+    lp_ok = use_lp and arcflow.applicable(relaxed)
     ex_ok = use_exact and exact.applicable(problem)
+    span = deadline - t0
+
+    def at(frac: float) -> float:
+        return t0 + span * frac
+
+    def take(sol: Bins | None, name: str) -> None:
+        nonlocal best, method
+        if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
+            best, method = sol, name
 
     def search(start: Bins, until: float) -> Bins:
-        budget.deadline = min(until, deadline)
-        return improve(problem, start, lb, rng, budget)
+        """Consistent neighbourhood search (``cns``) from ``start`` until ``until`` or the bound."""
+        return cns.cns_search(problem, start, lb, min(until, deadline), rng, max_iterations)
 
-    # 1. Short local search: most instances reach the cheap bound here.
-    if len(best) > lb:
-        frac = 0.15 if (lp_ok or ex_ok) else 0.5
-        sol = search(best, t0 + (deadline - t0) * frac)
-        if len(sol) < len(best):
-            best, method = sol, "local_search"
-        log.append(f"ls1={len(best)} t={time.monotonic() - t0:.2f}")
+    # 1. Small arc-flow graph (capacity ~100–150, as in Scholl 1): the LP bound is cheap and often one
+    #    above L2, so compute it first — the searches then aim at the right number of bins.
+    lp_res = None
+    if (
+        od is not None
+        and lp_ok
+        and len(best) > lb
+        and not onedim.triplet_applicable(od[0], od[1], lb)
+        and (od[0].size <= 150 or int(od[1]) * len(np.unique(od[0])) <= SMALL_GRAPH)
+    ):
+        lp_res = arcflow.lp_bound(relaxed, time_limit=max(0.1, span * 0.3), deadline=at(0.4))
+        if lp_res is not None:
+            lb = max(lb, lp_res.bound)
+            log.append(f"arcflow(small) lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
 
-    second_pass = False
-    # 2. Arc-flow LP bound (1-D): proves optimality, then guides a dive towards a packing meeting it.
-    start = best
-    if lp_ok and len(best) > lb and time.monotonic() < deadline:
-        res = lp_first or arcflow.lp_bound(
-            _without_nonbinding_conflicts(problem),
-            time_limit=max(0.1, (deadline - time.monotonic()) * 0.5),
-            deadline=deadline,
-        )
-        if res is not None:
-            lb = max(lb, res.bound)
-            log.append(f"arcflow lb={res.bound} t={time.monotonic() - t0:.2f}")
-            if od is not None and len(best) > lb and res is not lp_first:
-                second_pass = True
-                sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, 0.35, again=True)
-                if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
-                    best, method = sol, "overload_ts"
-            if len(best) > lb:
-                sol = arcflow.dive(problem, res, deadline=t0 + (deadline - t0) * 0.7, rng=rng)
-                if sol is not None and is_valid(problem, sol) and len(sol) <= len(best):
-                    if len(sol) < len(best):
-                        best, method = sol, "arcflow_dive"
-                    start = sol  # an equally good but different start diversifies the search
-                    log.append(f"dive={len(sol)} t={time.monotonic() - t0:.2f}")
+    # 2. Consistent neighbourhood search on partial solutions: removes bins one at a time from the
+    #    constructive packing; most instances reach the bound here within a fraction of a second.
+    if len(best) > lb and time.monotonic() < deadline:
+        take(search(best, at(CNS_FIRST)), "cns")
+        log.append(f"cns={len(best)} t={time.monotonic() - t0:.2f}")
 
-    # 2b. Without an LP (graph too large for the time left), a second, longer bound-meeting pass.
-    if od is not None and not second_pass and len(best) > lb and time.monotonic() < deadline:
-        sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, 0.35, again=True)
-        if sol is not None and len(sol) < len(best) and is_valid(problem, sol):
-            best, method = sol, "overload_ts"
+    # 3. One dimension, bound not met: raise the bound with the arc-flow LP when it is affordable, then
+    #    aim straight at it (exact triples when forced, else the overload tabu search on exactly lb
+    #    bins, started from the CNS packing) and try the LP-guided dive.
+    if od is not None and len(best) > lb and time.monotonic() < deadline:
+        if lp_ok and lp_res is None:
+            lp_res = arcflow.lp_bound(
+                relaxed, time_limit=max(0.1, (deadline - time.monotonic()) * 0.5), deadline=at(0.6)
+            )
+            if lp_res is not None:
+                lb = max(lb, lp_res.bound)
+                log.append(f"arcflow lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
+        if len(best) > lb:
+            sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE)
+            take(sol, "triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
+        if lp_res is not None and len(best) > lb and time.monotonic() < deadline:
+            take(
+                arcflow.dive(
+                    problem, lp_res, deadline=min(deadline, time.monotonic() + span * 0.15), rng=rng
+                ),
+                "arcflow_dive",
+            )
+            log.append(f"dive={len(best)} t={time.monotonic() - t0:.2f}")
 
-    # 3. Alternate exact repair of the least-full bins (LNS) and the local search until the end (or
-    #    half the rest when the CP-SAT model follows).
+    # 4. Alternate CNS (long slices) with an exact repair of the least-full bins (LNS) until the end, or
+    #    half the rest when the CP-SAT model follows.
     if len(best) > lb and time.monotonic() < deadline:
         until = deadline if not ex_ok else time.monotonic() + (deadline - time.monotonic()) * 0.5
-        cur = start
+        cur = best
         while len(best) > lb and time.monotonic() < until - 0.05:
-            slot = min(until, time.monotonic() + max(1.0, (until - t0) * 0.1))
-            cur = lns_reduce(problem, cur, lb, rng, slot, seed=seed)
-            if len(cur) < len(best):
-                best, method = cur, "lns"
-            if len(best) <= lb:
+            cur = search(cur, min(until, time.monotonic() + max(1.0, span * 0.25)))
+            take(cur, "cns")
+            if len(best) <= lb or time.monotonic() >= until - 0.05:
                 break
-            cur = search(cur, min(until, time.monotonic() + max(0.5, (until - t0) * 0.05)))
-            if len(cur) < len(best):
-                best, method = cur, "local_search"
-        log.append(f"lns/ls={len(best)} t={time.monotonic() - t0:.2f}")
+            slot = min(until, time.monotonic() + max(0.5, span * 0.08))
+            cur = lns_reduce(problem, cur, lb, rng, slot, seed=seed)
+            take(cur, "lns")
+        log.append(f"cns/lns={len(best)} t={time.monotonic() - t0:.2f}")
 
     # 4. CP-SAT for small instances: may find what the search missed, or prove the bound.
     if ex_ok and len(best) > lb and time.monotonic() < deadline:
@@ -242,7 +219,7 @@ def _one_dim_search(
     w, c = od
     now = time.monotonic()
     if onedim.triplet_applicable(w, c, lb):
-        until = min(deadline, now + (deadline - t0) * 0.6)
+        until = min(deadline, now + (deadline - t0) * share)
         sol = onedim.triplet_search(
             w, c, until, rng, max_attempts=max_iterations, deterministic_first=not again
         )

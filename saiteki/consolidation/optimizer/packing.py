@@ -19,6 +19,28 @@ import numpy as np
 REL_EPS = 1e-9
 
 
+class InvalidInput(ValueError):
+    """Data no packing model accepts: negative, infinite or missing amounts.  Every lower bound here
+    (continuous, L2, cardinality, clique, arc-flow) assumes non-negative sizes — an item of negative
+    size would free room for others and make them invalid — so such input is refused, not bounded."""
+
+
+def _check_amounts(sizes: np.ndarray, capacity: np.ndarray, pre_caps: list[np.ndarray]) -> None:
+    if not (np.all(np.isfinite(sizes)) and np.all(np.isfinite(capacity))):
+        raise InvalidInput("sizes and capacities must be finite numbers")
+    if sizes.size and float(sizes.min()) < 0:
+        i, j = (int(x) for x in np.argwhere(sizes < 0)[0])
+        raise InvalidInput(
+            f"item {i} has a negative size ({sizes[i, j]:g}) in dimension {j}: sizes must be >= 0"
+        )
+    if capacity.size and float(capacity.min()) < 0:
+        raise InvalidInput("bin capacities must be >= 0")
+    for c in pre_caps:
+        c = np.asarray(c, dtype=np.float64)
+        if not np.all(np.isfinite(c)) or (c.size and float(c.min()) < 0):
+            raise InvalidInput("capacities of pre-opened bins must be finite and >= 0")
+
+
 @dataclass
 class PreBin:
     """A bin that exists before packing (an existing, pinned host): its own capacity and the items
@@ -44,7 +66,8 @@ class PackingProblem:
             self.sizes = self.sizes[:, None]
         self.capacity = np.asarray(self.capacity, dtype=np.float64).reshape(-1)
         if self.sizes.shape[0] and self.sizes.shape[1] != self.capacity.shape[0]:
-            raise ValueError("sizes and capacity have different dimensions")
+            raise InvalidInput("sizes and capacity have different dimensions")
+        _check_amounts(self.sizes, self.capacity, [pb.capacity for pb in self.preopened])
 
     @property
     def n(self) -> int:

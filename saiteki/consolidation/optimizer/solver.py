@@ -15,6 +15,7 @@ is downgraded to the cheapest model that still holds its load.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 
@@ -208,6 +209,32 @@ def _spread(problem: PackingProblem, bins: list[list[int]], locked: set[int]) ->
     return bins
 
 
+def _validate_amounts(scenario: Scenario) -> None:
+    """Refuse amounts no bound is valid for, with a message the app shows as is (Japanese).
+
+    A negative demand would free room on a host for the others, which every lower bound here (and the
+    checker's capacity test) assumes impossible — a bound computed on such data can exceed the true
+    optimum.  A server's demand cannot be negative, so the input is rejected rather than bounded."""
+    for m in scenario.machines:
+        for dim, v in m.demand.items():
+            if not math.isfinite(v):
+                raise ScenarioError(f"機器「{m.id}」の需要（{dim}）が数値ではありません。")
+            if v < 0:
+                raise ScenarioError(
+                    f"機器「{m.id}」の需要（{dim}）が負の値（{v:g}）です。需要は0以上で指定してください。"
+                )
+    for hm in scenario.host_models:
+        for dim, v in hm.capacity.items():
+            if not math.isfinite(v) or v < 0:
+                raise ScenarioError(f"ホスト機種「{hm.id}」の容量（{dim}）は0以上の数値で指定してください。")
+    for dim, v in scenario.rules.overcommit.items():
+        if not math.isfinite(v) or v <= 0:
+            raise ScenarioError(f"オーバーコミット率（{dim}）は0より大きい数値で指定してください。")
+    for dim, v in scenario.rules.headroom.items():
+        if not math.isfinite(v) or not 0 <= v < 1:
+            raise ScenarioError(f"余裕率（{dim}）は0以上1未満で指定してください。")
+
+
 def solve(scenario: Scenario) -> PlacementResult:
     """Place every machine on the fewest hosts that respect the rules; see the module docstring."""
     t0 = time.monotonic()
@@ -215,6 +242,7 @@ def solve(scenario: Scenario) -> PlacementResult:
         raise ScenarioError("at least one dimension is required")
     if not scenario.host_models:
         raise ScenarioError("at least one host model is required")
+    _validate_amounts(scenario)
     units = _Units(scenario)
     model = _choose_model(scenario, units)
     models = {hm.id: hm for hm in scenario.host_models}
