@@ -156,11 +156,13 @@ class BackupPractice(BusinessModel):
 
     def clean(self):
         self.offsite_location = (self.offsite_location or "").strip()
+        errors = {}
         if self.frequency != BackupFrequency.NONE and not self.generations:
-            raise ValidationError(
-                {"generations": _("バックアップを取得している場合は保管世代数を1以上にしてください。")}
-            )
-        _not_future(self.last_restore_test, "last_restore_test", _("未来の日付は入力できません。"))
+            errors["generations"] = _("バックアップを取得している場合は保管世代数を1以上にしてください。")
+        if self.last_restore_test is not None and self.last_restore_test > datetime.date.today():
+            errors["last_restore_test"] = _("未来の日付は入力できません。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class RestoreTest(BusinessModel):

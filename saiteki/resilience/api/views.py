@@ -12,7 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from saiteki.core import permissions as perms
-from saiteki.core.api.viewsets import ERROR_RESPONSES, SaitekiModelViewSet, saiteki_schema
+from saiteki.core.api.viewsets import ERROR_RESPONSES, RolePermission, SaitekiModelViewSet, saiteki_schema
 from saiteki.core.changelog import change_batch
 from saiteki.ledger.models import System
 from saiteki.resilience import selectors, services
@@ -132,6 +132,7 @@ class ComplianceViewSet(viewsets.GenericViewSet):
     serializer_class = ComplianceSerializer
     filterset_class = ComplianceFilterSet
     queryset = System.objects.none()
+    permission_classes = [RolePermission]  # VIEW on systems, like the page
 
     def get_queryset(self):
         if not perms.role_allows(self.request.user, perms.VIEW, System):

@@ -9,3 +9,10 @@ def standards(db):
 
     services.standards_ensure()
     return {s.importance: s for s in BackupStandard.objects.all()}
+
+
+@pytest.fixture
+def world(orgs, standards):
+    from saiteki.resilience.tests.factories import make_world
+
+    return make_world(orgs)
