@@ -13,6 +13,7 @@ from oidc_provider.apps import OIDCProviderConfig
 from oidc_provider.lib.claims import ScopeClaims
 
 IDP_PREFIX = "idp-"
+IDP_PASSWORD = "Idp-Password-2026"
 
 
 class OIDCProviderTestConfig(OIDCProviderConfig):
@@ -36,3 +37,20 @@ class GroupsScopeClaims(ScopeClaims):
 
     def scope_groups(self):
         return {"groups": sorted(g.name for g in self.user.groups.all())}
+
+
+def make_idp_user(name: str, groups: list[str], display_name: str = ""):
+    """An account of the provider's own directory (logs in at the provider, not at Saiteki)."""
+    from django.contrib.auth.models import Group
+
+    from saiteki.accounts.models import User
+
+    user = User.objects.create_user(
+        username=f"{IDP_PREFIX}{name}",
+        password=IDP_PASSWORD,
+        display_name=display_name or name,
+        email=f"{name}@pref.example.jp",
+    )
+    for group in groups:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user

@@ -14,7 +14,6 @@ import time
 import pytest
 from django.urls import reverse
 
-from config.settings.directory import LDAP_BACKEND, ldap_settings
 from saiteki.accounts.choices import AuthSource, DirectorySource, Role
 from saiteki.accounts.models import Assignment, DirectoryGroupMapping, User
 from saiteki.accounts.selectors import directory_mapping_for
@@ -22,34 +21,10 @@ from saiteki.core.fiscal import fiscal_year_of
 from saiteki.core.models import AuditEvent, ObjectChange
 from saiteki.core.testing import make_user
 
+from .conftest import use_ldap
 from .servers import free_port
 
 pytestmark = pytest.mark.django_db
-
-GROUPS = "ou=groups,dc=saiteki,dc=test"
-
-
-def _use_directory(settings, env: dict[str, str]) -> None:
-    """Configure LDAP exactly as production does from the environment (config/settings/directory.py)."""
-    for name, value in ldap_settings(env.get).items():
-        setattr(settings, name, value)
-    if LDAP_BACKEND not in settings.AUTHENTICATION_BACKENDS:
-        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, LDAP_BACKEND]
-
-
-@pytest.fixture
-def directory(settings, ldap_server, orgs):
-    _use_directory(settings, ldap_server.env())
-    DirectoryGroupMapping.objects.create(group_name="saiteki-admins", role=Role.ADMIN, priority=10)
-    DirectoryGroupMapping.objects.create(group_name="soumu-ka", role=Role.OWNER, division=orgs["税務課"])
-    DirectoryGroupMapping.objects.create(
-        source=DirectorySource.LDAP, group_name=f"cn=committee,{GROUPS}", role=Role.VIEWER
-    )
-    # Everybody is in all-staff, but this mapping is for the OIDC provider only: it admits nobody here.
-    DirectoryGroupMapping.objects.create(
-        source=DirectorySource.OIDC, group_name="all-staff", role=Role.VIEWER
-    )
-    return ldap_server
 
 
 def _login(client, username, password):
@@ -135,7 +110,7 @@ def test_local_login_works_while_the_directory_is_down(client, settings, ldap_se
     make_user("breakglass", Role.ADMIN, orgs["情報政策課"], password="Local-Break-Glass-1")
     DirectoryGroupMapping.objects.create(group_name="saiteki-admins", role=Role.ADMIN)
     nobody_listens = f"ldap://127.0.0.1:{free_port()}/"
-    _use_directory(settings, ldap_server.env(LDAP_SERVER_URI=nobody_listens))
+    use_ldap(settings, ldap_server.env(LDAP_SERVER_URI=nobody_listens))
 
     started = time.monotonic()
     r = _login(client, "jyoho.taro", "Directory-Pass-1")

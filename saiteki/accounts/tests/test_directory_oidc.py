@@ -14,78 +14,17 @@ import re
 
 import pytest
 import requests
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 
-from config.settings.directory import OIDC_BACKEND, oidc_settings
+from config.settings.directory import OIDC_BACKEND
 from saiteki.accounts.choices import AuthSource, Role
-from saiteki.accounts.models import Assignment, DirectoryGroupMapping, User
+from saiteki.accounts.models import Assignment, User
 from saiteki.core.fiscal import fiscal_year_of
 from saiteki.core.models import AuditEvent
 from saiteki.core.testing import make_user
 
-from .oidc_op import IDP_PREFIX
+from .oidc_op import IDP_PASSWORD, IDP_PREFIX, make_idp_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-IDP_PASSWORD = "Idp-Password-2026"
-
-
-@pytest.fixture
-def oidc(settings, live_server, orgs, monkeypatch):
-    from oidc_provider.models import Client, ResponseType
-
-    from saiteki.accounts import middleware
-
-    # The provider's token, userinfo and JWKS endpoints are called server to server, without a session;
-    # on its own server they would not sit behind Saiteki's login requirement either.
-    monkeypatch.setattr(middleware, "PUBLIC_PREFIXES", (*middleware.PUBLIC_PREFIXES, "/openid/"))
-
-    rp = live_server.url  # http://localhost:<port>
-    op = rp.replace("localhost", "127.0.0.1") + "/openid"
-    settings.ROOT_URLCONF = "saiteki.accounts.tests.oidc_urls"
-    env = {
-        "OIDC_RP_CLIENT_ID": "saiteki",
-        "OIDC_RP_CLIENT_SECRET": "saiteki-client-secret",
-        "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{op}/authorize",
-        "OIDC_OP_TOKEN_ENDPOINT": f"{op}/token",
-        "OIDC_OP_USER_ENDPOINT": f"{op}/userinfo",
-        "OIDC_OP_JWKS_ENDPOINT": f"{op}/jwks",
-        "OIDC_LOGIN_LABEL": "県庁統合認証でログイン",
-    }
-    for name, value in oidc_settings(env.get).items():
-        setattr(settings, name, value)
-    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, OIDC_BACKEND]
-
-    call_command("creatersakey", verbosity=0)
-    code, _created = ResponseType.objects.get_or_create(value="code", defaults={"description": "code"})
-    client = Client.objects.create(
-        name="Saiteki",
-        client_type="confidential",
-        client_id="saiteki",
-        client_secret="saiteki-client-secret",
-        jwt_alg="RS256",
-        require_consent=False,
-        _redirect_uris=f"{rp}/accounts/oidc/callback/",
-    )
-    client.response_types.add(code)
-
-    DirectoryGroupMapping.objects.create(group_name="soumu-ka", role=Role.OWNER, division=orgs["税務課"])
-    DirectoryGroupMapping.objects.create(group_name="saiteki-admins", role=Role.ADMIN)
-    return rp
-
-
-def _idp_user(name: str, groups: list[str], display_name: str = "") -> User:
-    """An account of the provider's own directory (logs in at the provider, not at Saiteki)."""
-    user = User.objects.create_user(
-        username=f"{IDP_PREFIX}{name}",
-        password=IDP_PASSWORD,
-        display_name=display_name or name,
-        email=f"{name}@pref.example.jp",
-    )
-    for group in groups:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    return user
 
 
 def _login_through_provider(rp: str, name: str) -> requests.Response:
@@ -113,7 +52,7 @@ def _assignment(user):
 
 
 def test_oidc_login_maps_the_groups_claim_to_role_and_division(oidc, orgs):
-    _idp_user("soumu.hanako", ["soumu-ka", "all-staff"], display_name="総務 花子")
+    make_idp_user("soumu.hanako", ["soumu-ka", "all-staff"], display_name="総務 花子")
     r = _login_through_provider(oidc, "soumu.hanako")
     assert r.status_code == 200
     assert r.url == f"{oidc}/", r.url  # back at Saiteki's home, logged in
@@ -134,7 +73,7 @@ def test_oidc_login_maps_the_groups_claim_to_role_and_division(oidc, orgs):
 
 
 def test_oidc_user_in_no_mapped_group_is_refused_with_a_clear_message(oidc):
-    _idp_user("ippan.saburo", ["all-staff"])
+    make_idp_user("ippan.saburo", ["all-staff"])
     r = _login_through_provider(oidc, "ippan.saburo")
     assert r.url == f"{oidc}/accounts/login/"
     assert "Saiteki の役割が割り当てられたグループに所属していない" in r.text
@@ -145,7 +84,7 @@ def test_oidc_user_in_no_mapped_group_is_refused_with_a_clear_message(oidc):
 
 def test_oidc_never_takes_over_a_local_account(oidc, orgs):
     local = make_user("breakglass", Role.ADMIN, orgs["情報政策課"], password="Local-Break-Glass-1")
-    _idp_user("breakglass", ["saiteki-admins"])
+    make_idp_user("breakglass", ["saiteki-admins"])
     r = _login_through_provider(oidc, "breakglass")
     assert r.url == f"{oidc}/accounts/login/"
     assert "ローカルアカウントとして登録されているため" in r.text
