@@ -278,3 +278,32 @@ def report_pdf(data: ReportData) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=report_html(data), base_url=None).write_pdf()
+
+
+REPORT_CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def report_file_response(request, report, fmt: str, *, filename: str):
+    """The stored xlsx or PDF of a generated report as a download (the page and the API alike): the
+    export audit (``kpi.annual_report``) and the file name come from the shared download helper."""
+    from django.http import Http404
+
+    from saiteki.core.exporting import download_response
+
+    file = {"xlsx": report.xlsx, "pdf": report.pdf}.get(fmt)
+    if not file:
+        raise Http404
+    with file.open("rb") as fh:
+        data = fh.read()
+    return download_response(
+        request,
+        data=data,
+        filename=filename,
+        what="kpi.annual_report",
+        content_type=REPORT_CONTENT_TYPES[fmt],
+        file_format=fmt,
+        obj=report,
+    )

@@ -12,7 +12,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,8 +20,7 @@ from django.views.decorators.http import require_POST
 
 from saiteki.core import permissions as perms
 from saiteki.core.display import fy_text
-from saiteki.core.errors import ApplicationError, ParseError
-from saiteki.core.exporting import download_response
+from saiteki.core.errors import ApplicationError, ParseError, PermissionDeniedError
 from saiteki.core.fiscal import fiscal_year_label, parse_date
 
 from . import selectors, services
@@ -43,6 +42,23 @@ def _year(request) -> int:
     except (TypeError, ValueError):
         fy = years[0]
     return min(max(fy, years[-1]), years[0])
+
+
+def _write(request, call, success: str = ""):
+    """Run a service write for a page (post/redirect/get): a refusal is a 403 page, any other error
+    becomes the page's message (with each field's message), success the given message. Returns the
+    service's result, or None when it failed."""
+    try:
+        result = call()
+    except PermissionDeniedError as exc:
+        raise PermissionDenied from exc
+    except ApplicationError as exc:
+        details = "、".join(str(m) for msgs in exc.fields.values() for m in msgs)
+        messages.error(request, f"{exc.message} {details}".strip())
+        return None
+    if success:
+        messages.success(request, success)
+    return result
 
 
 def _year_context(request, fy: int) -> dict:
@@ -180,29 +196,23 @@ def years(request):
 
 @require_POST
 def year_close(request, fy: int):
-    try:
-        services.fiscal_year_close(fiscal_year=fy, user=request.user, request=request)
-    except ApplicationError as exc:
-        if isinstance(exc, services.PermissionDeniedError):
-            raise PermissionDenied from exc
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(fy)sを確定しました。") % {"fy": fy_text(fy)})
+    _write(
+        request,
+        lambda: services.fiscal_year_close(fiscal_year=fy, user=request.user, request=request),
+        _("%(fy)sを確定しました。") % {"fy": fy_text(fy)},
+    )
     return _back(request, reverse("kpi:years") + f"?fy={fy}")
 
 
 @require_POST
 def year_reopen(request, fy: int):
-    try:
-        services.fiscal_year_reopen(
+    _write(
+        request,
+        lambda: services.fiscal_year_reopen(
             fiscal_year=fy, user=request.user, reason=request.POST.get("reason", ""), request=request
-        )
-    except ApplicationError as exc:
-        if isinstance(exc, services.PermissionDeniedError):
-            raise PermissionDenied from exc
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(fy)sの確定を解除しました。") % {"fy": fy_text(fy)})
+        ),
+        _("%(fy)sの確定を解除しました。") % {"fy": fy_text(fy)},
+    )
     return _back(request, reverse("kpi:years") + f"?fy={fy}")
 
 
@@ -210,35 +220,30 @@ def year_reopen(request, fy: int):
 def entry_set(request, pk: int):
     definition = get_object_or_404(KpiDefinition, pk=pk)
     fy = _year(request)
-    try:
-        services.kpi_entry_set(
+    _write(
+        request,
+        lambda: services.kpi_entry_set(
             definition=definition,
             fiscal_year=fy,
             value=request.POST.get("value", ""),
             evidence=request.POST.get("evidence", ""),
             user=request.user,
-        )
-    except ApplicationError as exc:
-        if isinstance(exc, services.PermissionDeniedError):
-            raise PermissionDenied from exc
-        details = "、".join(m for msgs in exc.fields.values() for m in msgs)
-        messages.error(request, f"{exc.message} {details}".strip())
-    else:
-        messages.success(request, _("実績値を登録しました。"))
+        ),
+        _("実績値を登録しました。"),
+    )
     return _back(request, reverse("kpi:definition_detail", args=[pk]) + f"?fy={fy}")
 
 
 @require_POST
 def comment_set(request, pk: int):
     value = get_object_or_404(KpiValue, pk=pk)
-    try:
-        services.kpi_comment_set(value=value, comment=request.POST.get("comment", ""), user=request.user)
-    except ApplicationError as exc:
-        if isinstance(exc, services.PermissionDeniedError):
-            raise PermissionDenied from exc
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("所見を保存しました。"))
+    _write(
+        request,
+        lambda: services.kpi_comment_set(
+            value=value, comment=request.POST.get("comment", ""), user=request.user
+        ),
+        _("所見を保存しました。"),
+    )
     return _back(
         request, reverse("kpi:definition_detail", args=[value.definition_id]) + f"?fy={value.fiscal_year}"
     )
@@ -248,13 +253,11 @@ def report_list(request):
     """Annual reports: generate one for a closed year (background job), download xlsx or PDF."""
     _require_view(request, KpiReport)
     if request.method == "POST":
-        try:
-            report = services.kpi_report_request(fiscal_year=request.POST.get("fy", ""), user=request.user)
-        except ApplicationError as exc:
-            if isinstance(exc, services.PermissionDeniedError):
-                raise PermissionDenied from exc
-            messages.error(request, str(exc))
-        else:
+        report = _write(
+            request,
+            lambda: services.kpi_report_request(fiscal_year=request.POST.get("fy", ""), user=request.user),
+        )
+        if report is not None:
             messages.info(request, _("年次報告の作成を開始しました。進捗は下の一覧に表示されます。"))
             return HttpResponseRedirect(reverse("kpi:report_list") + f"?fy={report.fiscal_year}")
     fy = _year(request)
@@ -273,25 +276,12 @@ def report_list(request):
 
 
 def report_download(request, pk: int, fmt: str):
+    from .report import report_file_response
+
     _require_view(request, KpiReport)
     report = get_object_or_404(KpiReport, pk=pk, status=ReportStatus.DONE)
-    file = {"xlsx": report.xlsx, "pdf": report.pdf}.get(fmt)
-    if not file:
-        raise Http404
-    with file.open("rb") as fh:
-        data = fh.read()
     label = fiscal_year_label(report.fiscal_year)
-    return download_response(
-        request,
-        data=data,
-        filename=f"IT戦略推進委員会報告_{label}.{fmt}",
-        what="kpi.annual_report",
-        content_type="application/pdf"
-        if fmt == "pdf"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        file_format=fmt,
-        obj=report,
-    )
+    return report_file_response(request, report, fmt, filename=f"IT戦略推進委員会報告_{label}.{fmt}")
 
 
 def ledger_as_of(request):

@@ -14,11 +14,11 @@ from saiteki.core import permissions as perms
 from saiteki.core.api.exceptions import ErrorSerializer
 from saiteki.core.api.viewsets import ERROR_RESPONSES
 from saiteki.core.errors import ValidationFailed
-from saiteki.core.exporting import download_response
 from saiteki.kpi import selectors, services
 from saiteki.kpi.api import serializers as s
 from saiteki.kpi.choices import ReportStatus
 from saiteki.kpi.models import KpiDefinition, KpiReport, KpiValue
+from saiteki.kpi.report import report_file_response
 
 CLOSE_RESPONSES = {
     **ERROR_RESPONSES,
@@ -171,20 +171,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         report = (
             self.get_queryset().filter(pk=pk, status=ReportStatus.DONE).first() if str(pk).isdigit() else None
         )
-        fmt = request.query_params.get("file_format", "")
-        file = {"xlsx": report.xlsx, "pdf": report.pdf}.get(fmt) if report else None
-        if not file:
+        if report is None:
             raise Http404
-        with file.open("rb") as fh:
-            data = fh.read()
-        return download_response(
-            request._request,
-            data=data,
-            filename=f"annual-report-{report.fiscal_year}.{fmt}",
-            what="kpi.annual_report",
-            content_type="application/pdf"
-            if fmt == "pdf"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            file_format=fmt,
-            obj=report,
+        fmt = request.query_params.get("file_format", "")
+        return report_file_response(
+            request._request, report, fmt, filename=f"annual-report-{report.fiscal_year}.{fmt}"
         )
