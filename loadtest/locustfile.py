@@ -117,6 +117,8 @@ class OfficeUser(HttpUser):
             self.login(given["username"])
         else:
             self.client.cookies.set("sessionid", given["sessionid"], secure=True)
+        # The first page of the day (it also sets the CSRF cookie the API's session writes need).
+        self.client.get("/", name="dashboard")
 
     def login(self, username: str) -> None:
         page = self.client.get("/accounts/login/", name="login page")
