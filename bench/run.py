@@ -50,6 +50,7 @@ def main() -> int:
         "bench.knowledge_bench",
         "bench.kpi_bench",
         "bench.reviews_bench",
+        "bench.resilience_bench",
     ):
         try:
             __import__(extra)
