@@ -35,6 +35,7 @@ def test_admin_creates_runs_and_exports_a_plan(page, live_server, role_users, le
     page.get_by_label("対象の選び方").select_option(label="共通基盤（仮想化サーバ）上の仮想マシン")
     page.get_by_label("需要の算定").select_option(label="割当量（vCPU・メモリ・ストレージ）")
     page.get_by_label("ホストモデル").select_option(label="標準ホスト")
+    page.get_by_test_id("advanced-settings").locator("summary").click()  # 詳細設定 is folded
     page.get_by_label("計算時間の上限（秒）").fill("2")
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("scenario-title")).to_have_text("統合基盤の更改（ブラウザ試験）")

@@ -99,15 +99,26 @@ def test_api_refuses_a_scenario_with_nothing_selected(api_client, role_users, vm
 
 
 def test_demo_loader_is_idempotent(ledger, orgs):
-    from saiteki.consolidation.demo import RENEWAL_SCENARIO, VM_SCENARIO, load_consolidation
+    from saiteki.consolidation.demo import (
+        EXTENSION_SCENARIO,
+        MULTIYEAR_SCENARIO,
+        RENEWAL_SCENARIO,
+        VM_SCENARIO,
+        load_consolidation,
+    )
 
     make_user("demo-admin", Role.ADMIN, orgs["情報政策課"])
     message = load_consolidation()
     assert VM_SCENARIO in message and RENEWAL_SCENARIO in message
+    assert MULTIYEAR_SCENARIO in message and EXTENSION_SCENARIO in message
+    multiyear = Scenario.objects.get(name=MULTIYEAR_SCENARIO).runs.get()
+    assert multiyear.plan and multiyear.adopted_at and multiyear.plan_cost is not None
+    extension = Scenario.objects.get(name=EXTENSION_SCENARIO).runs.get()
+    assert extension.status == "succeeded" and extension.plan["fits_now"] is not None
     vm = Scenario.objects.get(name=VM_SCENARIO)
     run = vm.runs.get()
     assert run.status == "succeeded" and run.machine_count == 3 and run.feasible
     hm = HostModel.objects.get()
     assert (hm.cpu_cores, hm.memory_gib, hm.power_w) == (48, 768, 900)
     load_consolidation()
-    assert (HostModel.objects.count(), Scenario.objects.count(), ScenarioRun.objects.count()) == (1, 2, 2)
+    assert (HostModel.objects.count(), Scenario.objects.count(), ScenarioRun.objects.count()) == (1, 4, 4)
