@@ -206,7 +206,12 @@ def user_create(
 
 @transaction.atomic
 def user_password_reset(*, actor, user: User, password: str, request=None) -> User:
-    """An administrator sets a new password (validated like the user's own); tokens are rotated."""
+    """An administrator sets a new password (validated like the user's own); tokens are rotated.
+
+    Not for directory accounts: a local password would let them in past the directory's checks (and
+    its group mapping) for good."""
+    if user.auth_source != AuthSource.LOCAL:
+        raise ValidationFailed(_("ディレクトリの利用者のパスワードは、ディレクトリで変更してください。"))
     _validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])

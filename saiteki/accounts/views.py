@@ -25,6 +25,7 @@ from saiteki.core.views.generic import (
     ObjectListView,
 )
 
+from .choices import AuthSource
 from .filtersets import OrganizationFilterSet
 from .forms import (
     AssignmentForm,
@@ -263,6 +264,8 @@ class UserActionView(View):
                         request=request,
                     )
                 except ApplicationError as exc:
+                    if target.auth_source != AuthSource.LOCAL:
+                        raise  # no password form on a directory user's page: the message goes on top
                     _errors_to_form(form, exc)
                     return UserDetailView._render(
                         request, target, AssignmentForm(), status=400, password_form=form

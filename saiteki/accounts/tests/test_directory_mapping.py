@@ -102,3 +102,27 @@ def test_only_administrators_edit_and_auditors_read(client, role_users, role, re
 def test_the_admin_menu_lists_the_page():
     items = [item.url_name for group in menu_groups() if group.key == "admin" for item in group.items]
     assert "accounts:directorygroupmapping_list" in items
+
+
+def test_users_page_shows_the_source_and_directory_accounts_get_no_local_password(client, role_users):
+    from saiteki.accounts.choices import AuthSource
+    from saiteki.accounts.models import User
+
+    directory_user = User.objects.create_user("jyoho.taro", display_name="情報 太郎")
+    directory_user.set_unusable_password()
+    directory_user.auth_source = AuthSource.LDAP
+    directory_user.save()
+    client.force_login(role_users["admin"])
+    page = client.get(reverse("accounts:user_list")).content.decode()
+    assert "LDAP / Active Directory" in page and "ローカル" in page
+    detail = client.get(reverse("accounts:user_detail", args=[directory_user.pk])).content.decode()
+    assert 'data-testid="directory-note"' in detail
+    assert 'data-testid="password-form"' not in detail
+    r = client.post(
+        reverse("accounts:user_action", args=[directory_user.pk, "password"]),
+        {"password": "Kyoukana-Pass-2026"},
+        follow=True,
+    )
+    assert "ディレクトリで変更してください" in r.content.decode()
+    directory_user.refresh_from_db()
+    assert not directory_user.has_usable_password()
