@@ -98,7 +98,7 @@ def oidc_settings(get: Getter = env.get) -> dict[str, Any]:
         "OIDC_RP_CLIENT_ID": client_id,
         "OIDC_RP_CLIENT_SECRET": get("OIDC_RP_CLIENT_SECRET") or "",
         "OIDC_RP_SIGN_ALGO": get("OIDC_RP_SIGN_ALGO") or "RS256",
-        "OIDC_RP_SCOPES": get("OIDC_RP_SCOPES") or "openid email profile groups",
+        "OIDC_RP_SCOPES": get("OIDC_RP_SCOPES") or "openid email profile",
         "OIDC_OP_AUTHORIZATION_ENDPOINT": get("OIDC_OP_AUTHORIZATION_ENDPOINT") or "",
         "OIDC_OP_TOKEN_ENDPOINT": get("OIDC_OP_TOKEN_ENDPOINT") or "",
         "OIDC_OP_USER_ENDPOINT": get("OIDC_OP_USER_ENDPOINT") or "",

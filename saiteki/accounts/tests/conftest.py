@@ -72,6 +72,7 @@ def oidc(settings, live_server, orgs, monkeypatch):
         "OIDC_OP_USER_ENDPOINT": f"{op}/userinfo",
         "OIDC_OP_JWKS_ENDPOINT": f"{op}/jwks",
         "OIDC_LOGIN_LABEL": "県庁統合認証でログイン",
+        "OIDC_RP_SCOPES": "openid email profile groups",  # this provider sends groups for that scope
     }
     for name, value in oidc_settings(env.get).items():
         setattr(settings, name, value)
