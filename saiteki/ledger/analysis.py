@@ -257,10 +257,30 @@ def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baselin
     showing as "no data" rather than as a fall to zero.
     """
     by_year_cat = cost_totals_by_year_category(user=user, stage=stage, until=fiscal_year)
-    cells = cost_totals_by_division_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
-    counts = system_counts_by_division_hosting(user=user)
+    cells = [
+        {"division": c["system__owning_division"], "hosting_form": c["system__hosting_form"], **c}
+        for c in cost_totals_by_division_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
+    ]
+    counts = [{"division": c["owning_division"], **c} for c in system_counts_by_division_hosting(user=user)]
+    return cost_analysis_of(
+        fiscal_year=fiscal_year,
+        stage=stage,
+        baseline=baseline,
+        by_year_cat=by_year_cat,
+        cells=cells,
+        counts=counts,
+    )
+
+
+def cost_analysis_of(
+    *, fiscal_year: int, stage: str, baseline: int, by_year_cat: dict, cells: list[dict], counts: list[dict]
+) -> CostAnalysis:
+    """The page's figures from its three aggregations — the live ledger's (:func:`cost_analysis`) or the
+    ledger's as of a past date (:mod:`saiteki.ledger.analysis_asof`): ``by_year_cat`` {fy: {category:
+    yen}} up to the year, ``cells`` [{division, hosting_form, group, total}] of the year, ``counts``
+    [{division, hosting_form, n}] of systems."""
     divisions = division_bureaus(
-        division_ids={c["system__owning_division"] for c in cells} | {c["owning_division"] for c in counts}
+        division_ids={c["division"] for c in cells} | {c["division"] for c in counts}
     )
 
     def bureau_of(division_id) -> object:
@@ -285,15 +305,15 @@ def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baselin
     matrix: dict[tuple[object, str], int] = defaultdict(int)
     for c in cells:
         amount = int(c["total"] or 0)
-        bureau = bureau_of(c["system__owning_division"])
-        hosting = c["system__hosting_form"]
+        bureau = bureau_of(c["division"])
+        hosting = c["hosting_form"]
         bureau_row(bureau).amounts.add(c["group"], amount)
         hostings.setdefault(hosting, GroupRow(key=hosting, label=hosting, filters={"hosting_form": hosting}))
         hostings[hosting].amounts.add(c["group"], amount)
         matrix[(bureau, hosting)] += amount
         total.add(c["group"], amount)
     for c in counts:
-        bureau_row(bureau_of(c["owning_division"])).systems += c["n"]
+        bureau_row(bureau_of(c["division"])).systems += c["n"]
         if c["hosting_form"] in hostings:
             hostings[c["hosting_form"]].systems += c["n"]
 

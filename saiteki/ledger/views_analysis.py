@@ -28,7 +28,7 @@ from saiteki.core.errors import ParseError
 from saiteki.core.fiscal import parse_fiscal_year
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import ObjectListView
-from saiteki.ledger import analysis
+from saiteki.ledger import analysis, analysis_asof
 from saiteki.ledger.choices import (
     BUILD_CATEGORIES,
     RUN_CATEGORIES,
@@ -107,7 +107,8 @@ class CostAnalysisView(View):
     def get(self, request):
         if not perms.role_allows(request.user, perms.VIEW, Cost):
             raise PermissionDenied(_("経費分析を表示する権限がありません。"))
-        fiscal_year = request.fiscal_year
+        as_of = analysis_asof.as_of_param(request)  # 「時点」: the analysis with the ledger of a past day
+        fiscal_year = as_of.fiscal_year or request.fiscal_year
         form = CostAnalysisForm(request.GET or None, fiscal_year=fiscal_year)
         stage = analysis.DEFAULT_STAGE.value
         baseline = min(analysis.DEFAULT_BASELINE, fiscal_year)
@@ -119,9 +120,14 @@ class CostAnalysisView(View):
             baseline = data.get("baseline") or baseline
             if form.errors:
                 status = 400
-        result = analysis.cost_analysis(
-            user=request.user, fiscal_year=fiscal_year, stage=stage, baseline=baseline
-        )
+        if as_of.day:
+            result = analysis_asof.cost_analysis_as_of(
+                user=request.user, day=as_of.day, stage=stage, baseline=baseline
+            )
+        else:
+            result = analysis.cost_analysis(
+                user=request.user, fiscal_year=fiscal_year, stage=stage, baseline=baseline
+            )
         context = {
             "title": _("経費分析"),
             "form": form,
@@ -143,6 +149,7 @@ class CostAnalysisView(View):
             "system_list_url": _url("ledger:system_list", {"stage": stage}),
             "cost_rows_url": _url("ledger:cost_list", {"fiscal_year": fiscal_year, "stage": stage}),
         }
+        analysis_asof.page_context(context, as_of)
         return render(request, self.template_name, context, status=status)
 
     @staticmethod
