@@ -83,7 +83,39 @@ open(OUT, "w").write(json.dumps(data))
 """
 
 
+def bench_rows_present(url: str, scale: str) -> int | None:
+    """The number of bench systems already in the database when it is the wanted scale, else None.
+
+    bench/scale.py would reuse them too, but only after ``migrate`` and ``load_demo``, which take minutes
+    on a busy machine even when there is nothing to do."""
+    import psycopg
+
+    from bench.scale import SCALES
+
+    wanted = int(scale) if scale.isdigit() else SCALES.get(scale, SCALES["default"])
+    u = urlparse(url)
+    try:
+        with psycopg.connect(
+            host=u.hostname,
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=u.path.lstrip("/"),
+        ) as conn:
+            n = conn.execute("SELECT count(*) FROM ledger_system WHERE number LIKE 'B%'").fetchone()[0]
+            users = conn.execute(
+                "SELECT count(*) FROM accounts_user WHERE username = 'demo-admin'"
+            ).fetchone()[0]
+    except psycopg.Error:
+        return None
+    return n if n == wanted and users else None
+
+
 def prepare_data(url: str, scale: str) -> None:
+    present = bench_rows_present(url, scale)
+    if present is not None and os.environ.get("BENCH_REGENERATE") != "1":
+        log(f"ベンチデータ（SCALE={scale}）: {present:,} システムがすでにあります（再利用）")
+        return
     log(f"ベンチデータ（SCALE={scale}）: bench/scale.py")
     env = {
         **os.environ,
