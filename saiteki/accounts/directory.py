@@ -18,7 +18,6 @@ Both backends follow the same rules, in :func:`_admit`:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +46,7 @@ UNAVAILABLE_ATTR = "saiteki_directory_unavailable"
 
 def normalise_group(name: str) -> str:
     """Group names and DNs compare without case and without blanks around ``,`` and ``=``."""
-    return re.sub(r"\s*([,=])\s*", r"\1", name.strip()).lower()
+    return DirectoryGroupMapping.tidy_group_name(name).lower()
 
 
 def login_source_of(user) -> str:

@@ -221,9 +221,13 @@ class DirectoryGroupMapping(BusinessModel):
     def __str__(self) -> str:
         return f"{self.group_name} → {self.get_role_display()}"
 
+    @staticmethod
+    def tidy_group_name(name: str) -> str:
+        """A DN typed with blanks after the commas (cn=a, ou=b) is the same DN the directory sends."""
+        return re.sub(r"\s*([,=])\s*", r"\1", (name or "").strip())
+
     def clean(self) -> None:
-        # A DN typed with blanks after the commas (cn=a, ou=b) is the same DN the directory sends.
-        self.group_name = re.sub(r"\s*([,=])\s*", r"\1", (self.group_name or "").strip())
+        self.group_name = self.tidy_group_name(self.group_name)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
