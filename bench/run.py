@@ -51,6 +51,7 @@ def main() -> int:
         "bench.kpi_bench",
         "bench.reviews_bench",
         "bench.resilience_bench",
+        "bench.sam_bench",
     ):
         try:
             __import__(extra)

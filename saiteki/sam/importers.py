@@ -110,9 +110,11 @@ class ScanImporter(Importer):
     model = Device  # owners may import their own 所属's devices (IMPORT on a division-owned model)
     touches = (Device, Scan, Installation, SoftwareName)
     reason = "スキャン取込: {file_name}"
+    #: The import pages pass the class to templates: show its label, never instantiate it there.
+    do_not_call_in_templates = True
 
-    def __init__(self, **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, *, user, file_name: str, **kwargs: Any):
+        super().__init__(user=user, file_name=file_name, **kwargs)
         self.errors = ErrorList()
         self.devices: dict[str, _DevicePlan] = {}
         self.rows = 0
@@ -320,7 +322,7 @@ class ScanImporter(Importer):
         """Write the planned scan in bulk (inside the pipeline's transaction and change context): the
         scan record (logged), new devices (one history row each), new names, closed and new
         installations, and each device's last scan."""
-        from .services import names_count, names_resolve
+        from .services import installations_insert, names_count, names_resolve
 
         ctx = current()
         now = ctx.at or timezone.now()
@@ -356,31 +358,19 @@ class ScanImporter(Importer):
             removed = [pk for p in self.devices.values() for pk in p.removed]
             for batch in chunks(removed, 2000):
                 Installation.objects.filter(pk__in=batch).update(active=False, removed_scan=scan)
-            pending: list[Installation] = []
-            written = 0
             total = max(1, counts["added"])
-            for plan in self.devices.values():
-                for raw, version, installed in plan.added:
-                    pending.append(
-                        Installation(
-                            device_id=plan.device_id,
-                            name_id=name_ids[raw],
-                            raw_name=raw,
-                            version=version,
-                            installed_on=installed,
-                            scan=scan,
-                        )
-                    )
-                    if len(pending) >= BATCH:
-                        Installation.objects.bulk_create(pending, batch_size=BATCH)
-                        written += len(pending)
-                        pending = []
-                        self.progress(
-                            70 + 25 * written // total,
-                            gettext("%(n)s件を書き込みました") % {"n": f"{written:,}"},
-                        )
-            if pending:
-                Installation.objects.bulk_create(pending, batch_size=BATCH)
+            rows = (
+                (plan.device_id, name_ids[raw], raw, version, installed, scan.pk, True)
+                for plan in self.devices.values()
+                for raw, version, installed in plan.added
+            )
+            installations_insert(
+                rows,
+                batch=BATCH,
+                report=lambda n: self.progress(
+                    70 + 25 * n // total, gettext("%(n)s件を書き込みました") % {"n": f"{n:,}"}
+                ),
+            )
             ids = [p.device_id for p in self.devices.values()]
             for batch in chunks(ids, 2000):
                 Device.objects.filter(pk__in=batch).update(last_scan=scan, last_scanned_at=now)
@@ -453,6 +443,7 @@ class DeviceImporter(ModelImporter):
     label = _("機器")
     model = Device
     touches = (Device,)
+    do_not_call_in_templates = True
     key = ("hostname",)
     sheet_names = ("機器", "機器一覧")
     fields = (

@@ -50,6 +50,12 @@ from .models import (
 )
 
 
+def clean(obj) -> None:
+    from .services import clean as _clean
+
+    _clean(obj)
+
+
 def _require(user, action: str, obj) -> None:
     if not perms.can(user, action, obj):
         raise PermissionDeniedError(_("この操作を行う権限がありません。"))
@@ -82,7 +88,7 @@ def campaign_create(*, user, fiscal_year: int, title: str = "", due_date: dateti
         raise ValidationFailed(
             _("この年度の棚卸は既にあります。"), fields={"fiscal_year": [_("この年度の棚卸は既にあります。")]}
         )
-    campaign.full_clean()
+    clean(campaign)
     campaign.save()
     return campaign
 
@@ -191,7 +197,7 @@ def item_update(
     item.note = note.strip()[:500]
     item.checked_by = user
     item.checked_at = timezone.now()
-    item.full_clean()
+    clean(item)
     item.save()
     device = item.device
     if (
@@ -201,7 +207,7 @@ def item_update(
     ):
         with change_context(reason=_("棚卸による利用者の修正")):
             device.user_code = item.reported_user
-            device.full_clean()
+            clean(device)
             device.save()
     return item
 
@@ -256,7 +262,7 @@ def item_add_unlisted(*, user, task: InventoryTask, hostname: str, note: str = "
         checked_by=user,
         checked_at=timezone.now(),
     )
-    item.full_clean()
+    clean(item)
     item.save()
     return item
 
@@ -302,7 +308,7 @@ def audit_create(
     same devices, so the sample can be reproduced), from one 所属 or all."""
     audit = Audit(fiscal_year=fiscal_year, title=title, sample_size=sample_size, seed=seed, division=division)
     _require(user, perms.ADD, audit)
-    audit.full_clean()
+    clean(audit)
     pool = Device.objects.filter(status=DeviceStatus.IN_USE)
     if division is not None:
         pool = pool.filter(division=division)
@@ -341,7 +347,7 @@ def audit_check_record(
     check.result = result
     check.note = note.strip()[:500]
     check.checked_at = timezone.now()
-    check.full_clean()
+    clean(check)
     check.save()
     if result == CheckResult.FINDING:
         f = AuditFinding(
@@ -353,7 +359,7 @@ def audit_check_record(
             follow_up=follow_up.strip(),
             due_date=due_date,
         )
-        f.full_clean()
+        clean(f)
         f.save()
         if f.division_id:
             notify(
@@ -377,7 +383,7 @@ def finding_respond(*, user, finding: AuditFinding, response: str, resolve: bool
     if resolve:
         finding.state = FindingState.RESOLVED
         finding.resolved_at = timezone.now()
-    finding.full_clean()
+    clean(finding)
     finding.save()
     return finding
 
@@ -392,6 +398,6 @@ def audit_close(*, user, audit: Audit, summary: str = "") -> Audit:
     audit.state = AuditState.CLOSED
     audit.closed_at = timezone.now()
     audit.summary = summary.strip()
-    audit.full_clean()
+    clean(audit)
     audit.save()
     return audit

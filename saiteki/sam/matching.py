@@ -13,8 +13,8 @@ A :class:`TitleMatcher` then decides, in this order:
 2. 「管理対象外」: an admin's ignore rule or a built-in phrase (runtimes, viewers, updates, language
    packs) appears in the key — such names are neither licences nor queue entries;
 3. the titles whose words (the admin's *contains* rules, or the title's own product, edition and
-   version) all appear in the key in order; the one with most words wins, and a tie between titles
-   is left unmatched;
+   version) all appear in the key, in any order (「JUST PDF 5 Pro」 and 「JUST PDF Pro 5」 are one
+   program); the one with most words wins, and a tie between titles is left unmatched;
 4. a name that names a known product line in more words than the winner (「AutoCAD LT 2023」 when only
    「AutoCAD」 and 「AutoCAD LT 2022」 exist) is left unmatched too: a wrong count is worse than a
    question in the queue.
@@ -95,9 +95,9 @@ def hostname_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().rstrip(".").lower()
 
 
-def _contains_in_order(words: Sequence[str], pattern: Sequence[str]) -> bool:
-    it = iter(words)
-    return all(any(w == p for w in it) for p in pattern)
+def _contains_all(words: Sequence[str], pattern: Sequence[str]) -> bool:
+    present = set(words)
+    return all(p in present for p in pattern)
 
 
 def _contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
@@ -153,7 +153,7 @@ class TitleMatcher:
         ``contains``: (words, title id); ``ignore``: words that make a name 管理対象外."""
         self.exact = {name_key(t): title for t, title in exact if name_key(t)}
         self.ignore = [tuple(name_key(t).split()) for t in ignore if name_key(t)]
-        self.ignore += [p for p in BUILTIN_IGNORE]
+        self.ignore += list(BUILTIN_IGNORE)
         patterns: list[TitlePattern] = []
         for title, text in titles:
             words = tuple(name_key(text).split())
@@ -182,10 +182,7 @@ class TitleMatcher:
                 return NameMatch(key, None, "ignored", reason=f"ignored: {' '.join(phrase)}")
         present = set(words)
         found = [
-            p
-            for first in present
-            for p in self._by_first.get(first, ())
-            if _contains_in_order(words, p.words)
+            p for first in present for p in self._by_first.get(first, ()) if _contains_all(words, p.words)
         ]
         if not found:
             return NameMatch(key, None, "none", self.suggest(words), reason="no title")
@@ -199,7 +196,7 @@ class TitleMatcher:
                 return NameMatch(key, None, "none", self.suggest(words), reason="several titles")
         winner = best[0]
         longer_line = [
-            line for line in self._lines if len(line) > len(winner.words) and _contains_in_order(words, line)
+            line for line in self._lines if len(line) > len(winner.words) and _contains_all(words, line)
         ]
         if longer_line:
             return NameMatch(key, None, "none", self.suggest(words), reason="names a more specific line")
@@ -211,7 +208,7 @@ class TitleMatcher:
         best: tuple[float, int] | None = None
         have = set(words)
         for p in self.patterns:
-            if p.base and _contains_in_order(words, p.base):
+            if p.base and _contains_all(words, p.base):
                 score = 0.5 + 0.5 * len(set(p.words) & have) / len(set(p.words) | have)
             else:
                 score = len(set(p.words) & have) / len(set(p.words) | have)

@@ -108,11 +108,17 @@ class Title(BusinessModel):
         inventory tools often drop it)."""
         return " ".join(x for x in (self.product, self.edition, self.version_family) if x)
 
-    def clean(self) -> None:
+    def fill_name(self) -> None:
+        """A title without a name is called by its parts (「一太郎 2024」); the publisher is left out
+        when the product already starts with it."""
         if not self.name.strip():
-            self.name = " ".join(
-                x for x in (self.publisher, self.product, self.edition, self.version_family) if x
-            )[:200]
+            parts = (self.product, self.edition, self.version_family)
+            if self.publisher and not self.product.startswith(self.publisher):
+                parts = (self.publisher, *parts)
+            self.name = " ".join(x for x in parts if x)[:200]
+
+    def clean(self) -> None:
+        self.fill_name()
         if not self.product.strip():
             raise ValidationError({"product": _("製品名を入力してください。")})
 

@@ -1,0 +1,796 @@
+"""SAM pages: the dashboard, the catalogue (titles, rules, the unmatched queue), licences with their
+purchases and proofs, devices, scans, reconciliation runs and volume offers. The inventory campaign and
+audits are in :mod:`saiteki.sam.views_inventory`.
+
+Every page asks the policy: lists start from ``restrict(user, "view")``, single objects from the same
+queryset (invisible → 404) and ``can(user, action, obj)`` (visible but not allowed → 403).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from saiteki.core import permissions as perms
+from saiteki.core.context import change_context
+from saiteki.core.errors import ApplicationError
+from saiteki.core.views.generic import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    apply_error_to_form,
+    require,
+)
+
+from . import selectors, services
+from .choices import DeviceStatus, MatchMethod, Metric
+from .filtersets import (
+    DeviceFilterSet,
+    EntitlementFilterSet,
+    RuleFilterSet,
+    ScanFilterSet,
+    SoftwareNameFilterSet,
+    TitleFilterSet,
+)
+from .forms import (
+    DeviceForm,
+    EntitlementForm,
+    NameMapForm,
+    OfferForm,
+    ProofForm,
+    PurchaseForm,
+    RuleForm,
+    TitleForm,
+    UsagePeakForm,
+)
+from .models import (
+    Device,
+    Entitlement,
+    Installation,
+    NormalisationRule,
+    ProofDocument,
+    Purchase,
+    ReconciliationRun,
+    Scan,
+    SoftwareName,
+    Title,
+    UsagePeak,
+    VolumeOffer,
+)
+from .tables import DEVICE_TABLE, ENTITLEMENT_TABLE, NAME_TABLE, RULE_TABLE, SCAN_TABLE, TITLE_TABLE
+
+#: Days ahead the dashboard lists licence terms ending.
+EXPIRY_DAYS = 90
+
+
+def _is_admin(user) -> bool:
+    """Master data (titles, rules, runs) is changed by whoever the policy lets change titles: admins."""
+    return perms.role_allows(user, perms.CHANGE, Title)
+
+
+def _view_right(user, model) -> None:
+    if not perms.role_allows(user, perms.VIEW, model):
+        raise PermissionDenied(_("この画面を表示する権限がありません。"))
+
+
+class NoDeleteMixin:
+    """Titles, licences, devices and scans are never deleted from a page: licences are 廃棄d, devices
+    set to 廃棄済, so their history and the runs that counted them stay."""
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)  # type: ignore[misc]
+        context["can_delete"] = False
+        return context
+
+
+# --- Dashboard ------------------------------------------------------------------------------------------
+
+
+def _division_filter(request):
+    """``?division=<id>`` narrows the dashboard to one 所属 (admins and readers; owners see theirs)."""
+    raw = request.GET.get("division", "")
+    return int(raw) if raw.isdigit() else None
+
+
+class DashboardView(View):
+    """Compliance by title and by 所属 (the latest run, compared with the previous one), licences whose
+    term ends soon, the inventory campaign's progress — every chart with its numbers in a table."""
+
+    def get(self, request):
+        from saiteki.accounts.models import Organization
+
+        _view_right(request.user, Title)
+        run = selectors.latest_run()
+        division = _division_filter(request)
+        figures, divisions, totals, chart = [], [], {}, {}
+        if run is not None:
+            figures = selectors.run_by_title(run=run, user=request.user)
+            divisions = selectors.run_by_division(run=run, user=request.user)
+            totals = selectors.run_totals(run=run, user=request.user)
+            if division is not None:
+                figures = [f for f in selectors.run_by_title(run=run, user=request.user, with_divisions=True)]
+                for f in figures:
+                    f.by_division = [r for r in f.by_division if r.division_id == division]
+                    for name in ("entitled", "consumed", "shortfall", "surplus", "cost_to_comply"):
+                        setattr(f, name, sum(getattr(r, name) for r in f.by_division))
+                figures = [f for f in figures if f.by_division]
+            figures.sort(key=lambda f: (-f.shortfall, -f.cost_to_comply, f.title.name))
+            top = [f for f in figures if f.shortfall or f.surplus][:15]
+            chart = {
+                "labels": [f.title.name for f in top],
+                "shortfall": [f.shortfall for f in top],
+                "surplus": [f.surplus for f in top],
+            }
+        campaign = selectors.current_campaign()
+        progress = selectors.campaign_progress(campaign=campaign, user=request.user) if campaign else None
+        expiring = list(selectors.expiring(user=request.user, days=EXPIRY_DAYS)[:50])
+        return render(
+            request,
+            "sam/dashboard.html",
+            {
+                "title": _("ソフトウェア資産管理"),
+                "run": run,
+                "previous": selectors.previous_run(run) if run else None,
+                "figures": figures,
+                "divisions": divisions,
+                "totals": totals,
+                "chart_json": json.dumps(chart, ensure_ascii=False),
+                "chart": chart,
+                "campaign": campaign,
+                "progress": progress,
+                "expiring": expiring,
+                "expiry_days": EXPIRY_DAYS,
+                "division": Organization.objects.filter(pk=division).first() if division else None,
+                "can_run": _is_admin(request.user),
+                "short_titles": sum(1 for f in figures if f.shortfall),
+            },
+        )
+
+
+class RunStartView(View):
+    """Admins start a reconciliation in the background; the job page shows its progress."""
+
+    def post(self, request):
+        try:
+            job = services.reconciliation_enqueue(user=request.user)
+        except ApplicationError as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        messages.info(request, _("ライセンス照合を開始しました。"))
+        return redirect("core:job_detail", pk=job.pk)
+
+
+class RunListView(View):
+    def get(self, request):
+        _view_right(request.user, ReconciliationRun)
+        runs = ReconciliationRun.objects.select_related("created_by").order_by("-created_at", "-pk")[:100]
+        return render(request, "sam/run_list.html", {"title": _("ライセンス照合の履歴"), "runs": runs})
+
+
+class RunDetailView(View):
+    """One run by title, each title with its 所属 rows (the by-division figures sum to the title's)."""
+
+    def get(self, request, pk):
+        _view_right(request.user, ReconciliationRun)
+        run = get_object_or_404(ReconciliationRun, pk=pk)
+        figures = selectors.run_by_title(run=run, user=request.user, with_divisions=True)
+        figures.sort(key=lambda f: (-f.shortfall, f.title.name))
+        return render(
+            request,
+            "sam/run_detail.html",
+            {
+                "title": _("ライセンス照合の結果（%(date)s）") % {"date": run.as_of},
+                "run": run,
+                "previous": selectors.previous_run(run),
+                "figures": figures,
+                "totals": selectors.run_totals(run=run, user=request.user),
+            },
+        )
+
+
+class DevicesBehindView(View):
+    """The devices behind a title's use in a 所属 (``division=0``: devices without a 所属), today."""
+
+    def get(self, request, pk):
+        _view_right(request.user, Device)
+        title = get_object_or_404(Title, pk=pk)
+        raw = request.GET.get("division", "")
+        unassigned = raw == "0"
+        division_id = int(raw) if raw.isdigit() and raw != "0" else None
+        devices = selectors.devices_behind(
+            title=title, division_id=division_id, user=request.user, unassigned=unassigned
+        )
+        return render(
+            request,
+            "sam/devices_behind.html",
+            {
+                "title": _("%(title)s を使用している機器") % {"title": title},
+                "software": title,
+                "devices": devices[:2000],
+                "count": devices.count(),
+                "metric": Metric(title.metric).label,
+            },
+        )
+
+
+# --- Titles, rules and the unmatched queue --------------------------------------------------------------
+
+
+class TitleListView(ObjectListView):
+    model = Title
+    table = TITLE_TABLE
+    filterset_class = TitleFilterSet
+    title = gettext_lazy("ソフトウェア")
+
+
+class TitleDetailView(NoDeleteMixin, ObjectDetailView):
+    model = Title
+    template_name = "sam/title_detail.html"
+    fields = (
+        "publisher",
+        "product",
+        "edition",
+        "version_family",
+        "category",
+        "metric",
+        "licensable",
+        "family",
+        "version_rank",
+        "unit_price",
+        "notes",
+    )
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        run = selectors.latest_run()
+        figures = (
+            selectors.run_by_title(run=run, user=request.user, with_divisions=True, title_ids=[obj.pk])
+            if run
+            else []
+        )
+        context.update(
+            {
+                "run": run,
+                "figures": figures[0] if figures else None,
+                "eol": selectors.title_eol(obj),
+                "entitlements": selectors.entitlements_with_quantity(user=request.user)
+                .filter(title=obj)
+                .select_related("owner_division"),
+                "names": obj.names.order_by("-installations")[:100],
+                "offers": obj.offers.all(),
+                "peaks": UsagePeak.objects.restrict(request.user, perms.VIEW)
+                .filter(title=obj)
+                .select_related("division")[:50],
+                "is_concurrent": obj.metric == Metric.CONCURRENT,
+                "can_add_peak": perms.role_allows(request.user, perms.ADD, UsagePeak),
+            }
+        )
+        return context
+
+
+class TitleEditView(ObjectEditView):
+    model = Title
+    form_class = TitleForm
+
+    def save(self, request, form, obj):
+        with change_context(reason=request.POST.get("change_reason", "").strip()):
+            return services.title_save(user=request.user, title=form.instance)
+
+
+class TitleHistoryView(ObjectHistoryView):
+    model = Title
+
+
+class RuleListView(ObjectListView):
+    model = NormalisationRule
+    table = RULE_TABLE
+    filterset_class = RuleFilterSet
+    title = gettext_lazy("正規化ルール")
+
+
+class RuleDetailView(ObjectDetailView):
+    model = NormalisationRule
+    fields = ("kind", "pattern", "normalised", "title", "note", "active")
+
+
+class RuleEditView(ObjectEditView):
+    model = NormalisationRule
+    form_class = RuleForm
+
+    def save(self, request, form, obj):
+        with change_context(reason=request.POST.get("change_reason", "").strip()):
+            return services.rule_save(user=request.user, rule=form.instance)
+
+
+class RuleDeleteView(View):
+    def get(self, request, pk):
+        rule = get_object_or_404(NormalisationRule.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.DELETE, rule)
+        return render(request, "core/object_delete.html", {"object": rule, "title": str(rule)})
+
+    def post(self, request, pk):
+        rule = get_object_or_404(NormalisationRule.objects.restrict(request.user, perms.VIEW), pk=pk)
+        with change_context(reason=request.POST.get("change_reason", "").strip()):
+            services.rule_delete(user=request.user, rule=rule)
+        messages.success(request, _("削除しました。"))
+        return redirect("sam:normalisationrule_list")
+
+
+class RuleHistoryView(ObjectHistoryView):
+    model = NormalisationRule
+
+
+class NameListView(ObjectListView):
+    """Scanned names and how they map; ``?method=none`` is the unmatched queue (most installed first)."""
+
+    model = SoftwareName
+    table = NAME_TABLE
+    filterset_class = SoftwareNameFilterSet
+    title = gettext_lazy("スキャンされたソフトウェア名")
+    template_name = "sam/name_list.html"
+
+    def extra_context(self, request) -> dict:
+        return {
+            "unmatched": SoftwareName.objects.filter(method=MatchMethod.NONE).count(),
+            "can_map": _is_admin(request.user),
+        }
+
+
+class NameMapView(View):
+    """Decide one scanned name: a title, 管理対象外, or back to automatic; optionally as a rule."""
+
+    def _name(self, request, pk):
+        name = get_object_or_404(
+            SoftwareName.objects.restrict(request.user, perms.VIEW).select_related("title", "suggestion"),
+            pk=pk,
+        )
+        return name
+
+    def get(self, request, pk):
+        name = self._name(request, pk)
+        initial = {"title": name.title_id or name.suggestion_id, "ignore": name.method == MatchMethod.IGNORED}
+        return self.render(request, name, NameMapForm(initial=initial))
+
+    def post(self, request, pk):
+        name = self._name(request, pk)
+        require(request.user, perms.CHANGE, name)
+        form = NameMapForm(request.POST)
+        if form.is_valid():
+            try:
+                with change_context(reason=_("未対応キューで対応付け")):
+                    services.name_map(
+                        user=request.user,
+                        name=name,
+                        title=form.cleaned_data["title"],
+                        ignore=form.cleaned_data["ignore"],
+                        create_rule=form.cleaned_data["create_rule"],
+                    )
+            except ApplicationError as exc:
+                apply_error_to_form(form, exc)
+            else:
+                messages.success(request, _("「%(name)s」を対応付けました。") % {"name": name.example})
+                return redirect(reverse("sam:name_list") + "?method=none")
+        return self.render(request, name, form, status=400)
+
+    def render(self, request, name, form, status=200):
+        installs = (
+            Installation.objects.restrict(request.user, perms.VIEW)
+            .filter(name=name, active=True)
+            .select_related("device")[:20]
+        )
+        return render(
+            request,
+            "sam/name_map.html",
+            {
+                "title": _("ソフトウェア名の対応付け"),
+                "name": name,
+                "form": form,
+                "installs": installs,
+                "can_map": perms.can(request.user, perms.CHANGE, name),
+            },
+            status=status,
+        )
+
+
+# --- Licences -----------------------------------------------------------------------------------------
+
+
+class EntitlementListView(ObjectListView):
+    model = Entitlement
+    table = ENTITLEMENT_TABLE
+    filterset_class = EntitlementFilterSet
+    title = gettext_lazy("ライセンス")
+
+    def get_queryset(self, request):
+        return selectors.entitlements_with_quantity(user=request.user)
+
+
+class EntitlementDetailView(NoDeleteMixin, ObjectDetailView):
+    model = Entitlement
+    template_name = "sam/entitlement_detail.html"
+    fields = ("number", "title", "kind", "metric", "owner_division", "downgrade_rights", "state", "notes")
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        today = datetime.date.today()
+        active = set(selectors.active_purchases(today).filter(entitlement=obj).values_list("pk", flat=True))
+        context.update(
+            {
+                "purchases": [(p, p.pk in active) for p in obj.purchases.order_by("purchased_on", "pk")],
+                "quantity": sum(p.quantity for p in obj.purchases.all() if p.pk in active),
+                "costs": selectors.costs_by_year(entitlement=obj),
+                "proofs": obj.proofs.all(),
+                "proof_form": ProofForm(),
+            }
+        )
+        return context
+
+
+class EntitlementEditView(ObjectEditView):
+    model = Entitlement
+    form_class = EntitlementForm
+
+    def get_form(self, request, instance, data=None, files=None):
+        form = super().get_form(request, instance, data, files)
+        if instance.pk is None and data is None and request.GET.get("title", "").isdigit():
+            form.initial["title"] = int(request.GET["title"])
+        return form
+
+    def save(self, request, form, obj):
+        with change_context(reason=request.POST.get("change_reason", "").strip()):
+            return services.entitlement_save(user=request.user, entitlement=form.instance)
+
+
+class EntitlementHistoryView(ObjectHistoryView):
+    model = Entitlement
+
+
+class PurchaseEditView(View):
+    """Add a purchase to a licence (``/entitlements/<id>/purchases/add/``) or change one."""
+
+    def _objects(self, request, pk, purchase_pk=None):
+        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.CHANGE, entitlement)
+        purchase = (
+            get_object_or_404(Purchase, pk=purchase_pk, entitlement=entitlement)
+            if purchase_pk
+            else Purchase(entitlement=entitlement)
+        )
+        return entitlement, purchase
+
+    def get(self, request, pk, purchase_pk=None):
+        entitlement, purchase = self._objects(request, pk, purchase_pk)
+        form = PurchaseForm(instance=purchase, user=request.user)
+        return self.render(request, entitlement, purchase, form)
+
+    def post(self, request, pk, purchase_pk=None):
+        entitlement, purchase = self._objects(request, pk, purchase_pk)
+        form = PurchaseForm(request.POST, instance=purchase, user=request.user)
+        if form.is_valid():
+            try:
+                with change_context(reason=form.cleaned_data.get("change_reason", "")):
+                    services.purchase_save(user=request.user, purchase=form.instance)
+            except ApplicationError as exc:
+                apply_error_to_form(form, exc)
+            else:
+                messages.success(request, _("保存しました。"))
+                return redirect(entitlement.get_absolute_url())
+        return self.render(request, entitlement, purchase, form, status=400)
+
+    def render(self, request, entitlement, purchase, form, status=200):
+        title = _("%(licence)s の購入") % {"licence": entitlement}
+        return render(
+            request,
+            "core/object_edit.html",
+            {"object": purchase if purchase.pk else None, "form": form, "model": Purchase, "title": title},
+            status=status,
+        )
+
+
+class PurchaseDeleteView(View):
+    def post(self, request, pk, purchase_pk):
+        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
+        purchase = get_object_or_404(Purchase, pk=purchase_pk, entitlement=entitlement)
+        require(request.user, perms.CHANGE, entitlement)
+        with change_context(reason=request.POST.get("change_reason", "").strip() or _("購入の削除")):
+            services.purchase_delete(user=request.user, purchase=purchase)
+        messages.success(request, _("削除しました。"))
+        return redirect(entitlement.get_absolute_url())
+
+
+class ProofUploadView(View):
+    def post(self, request, pk):
+        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.CHANGE, entitlement)
+        form = ProofForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.proof_add(
+                    user=request.user,
+                    entitlement=entitlement,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    reference=form.cleaned_data["reference"],
+                )
+                messages.success(request, _("証憑を登録しました。"))
+            except ApplicationError as exc:
+                messages.error(request, str(exc.message))
+        else:
+            messages.error(request, _("ファイルを選んでください。"))
+        return redirect(entitlement.get_absolute_url())
+
+
+def proof_download(request, pk):
+    """Whoever may see the licence may download its proofs; for anyone else the file does not exist.
+    Always a download (never rendered), under a no-content security policy."""
+    proof = get_object_or_404(ProofDocument.objects.restrict(request.user, perms.VIEW), pk=pk)
+    try:
+        handle = proof.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=proof.name, content_type="application/octet-stream"
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+class ProofDeleteView(View):
+    def post(self, request, pk):
+        proof = get_object_or_404(ProofDocument.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.CHANGE, proof.entitlement)
+        with change_context(reason=_("証憑の削除")):
+            services.proof_delete(user=request.user, proof=proof)
+        messages.success(request, _("削除しました。"))
+        return redirect(proof.entitlement.get_absolute_url())
+
+
+# --- Devices and scans ----------------------------------------------------------------------------------
+
+
+class DeviceListView(ObjectListView):
+    model = Device
+    table = DEVICE_TABLE
+    filterset_class = DeviceFilterSet
+    title = gettext_lazy("機器")
+    template_name = "sam/device_list.html"
+
+    def extra_context(self, request) -> dict:
+        return {"can_import": perms.role_allows(request.user, perms.IMPORT, Device)}
+
+
+class DeviceDetailView(NoDeleteMixin, ObjectDetailView):
+    """A device with its current software (and the title each counts as), its software history, and
+    the licence position of those titles in its 所属 (latest run)."""
+
+    model = Device
+    template_name = "sam/device_detail.html"
+    fields = (
+        "kind",
+        "status",
+        "division",
+        "user_code",
+        "user_name",
+        "serial",
+        "model_name",
+        "os",
+        "cores",
+        "server",
+        "purchased_on",
+        "disposed_on",
+        "last_scanned_at",
+        "notes",
+    )
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        current = list(
+            obj.installations.filter(active=True)
+            .select_related("name__title__lifecycle_cycle", "scan")
+            .order_by("raw_name")
+        )
+        history = (
+            obj.installations.filter(active=False)
+            .select_related("scan", "removed_scan")
+            .order_by("-removed_scan__created_at", "raw_name")[:200]
+        )
+        run = selectors.latest_run()
+        positions = {}
+        titles = {i.name.title_id for i in current if i.name.title_id}
+        if run is not None and titles:
+            for r in selectors.run_rows(run=run, user=request.user).filter(
+                title_id__in=titles, division_id=obj.division_id
+            ):
+                positions[r.title_id] = r
+        licences = [
+            {
+                "title": i.name.title,
+                "row": positions.get(i.name.title_id),
+                "eol": selectors.title_eol(i.name.title),
+            }
+            for i in current
+            if i.name.title_id
+        ]
+        seen = set()
+        unique = []
+        for item in licences:
+            if item["title"].pk not in seen:
+                seen.add(item["title"].pk)
+                unique.append(item)
+        context.update(
+            {
+                "current": current,
+                "history": history,
+                "licences": unique,
+                "run": run,
+                "ledger_server": obj.server,
+            }
+        )
+        return context
+
+
+class DeviceEditView(ObjectEditView):
+    model = Device
+    form_class = DeviceForm
+
+
+class DeviceHistoryView(ObjectHistoryView):
+    model = Device
+
+
+class ScanListView(ObjectListView):
+    model = Scan
+    table = SCAN_TABLE
+    filterset_class = ScanFilterSet
+    title = gettext_lazy("スキャン取込")
+    template_name = "sam/scan_list.html"
+
+    def extra_context(self, request) -> dict:
+        return {"can_import": perms.role_allows(request.user, perms.IMPORT, Device)}
+
+
+class ScanDetailView(NoDeleteMixin, ObjectDetailView):
+    model = Scan
+    template_name = "sam/scan_detail.html"
+    fields = (
+        "file_name",
+        "division",
+        "created_by",
+        "rows",
+        "devices",
+        "added",
+        "removed",
+        "unchanged",
+        "new_devices",
+        "new_names",
+    )
+
+    def get_context(self, request, obj):
+        context = super().get_context(request, obj)
+        context["can_change"] = False  # a scan is a record of an import, not edited
+        context["added"] = (
+            Installation.objects.restrict(request.user, perms.VIEW)
+            .filter(scan=obj)
+            .select_related("device", "name__title")
+            .order_by("device__hostname", "raw_name")[:200]
+        )
+        return context
+
+
+# --- Usage peaks and volume offers ----------------------------------------------------------------------
+
+
+class UsagePeakEditView(ObjectEditView):
+    model = UsagePeak
+    form_class = UsagePeakForm
+
+
+class OfferListView(View):
+    def get(self, request):
+        _view_right(request.user, VolumeOffer)
+        offers = VolumeOffer.objects.restrict(request.user, perms.VIEW).select_related("title")
+        return render(
+            request,
+            "sam/offer_list.html",
+            {
+                "title": _("ボリュームライセンスの検討"),
+                "offers": offers,
+                "can_add": perms.can(request.user, perms.ADD, VolumeOffer),
+            },
+        )
+
+
+class OfferDetailView(View):
+    """The comparison over N years (``?years=``, ``?quantity=``): table and chart of both options."""
+
+    def get(self, request, pk):
+        offer = get_object_or_404(
+            VolumeOffer.objects.restrict(request.user, perms.VIEW).select_related("title"), pk=pk
+        )
+        try:
+            years = max(1, min(int(request.GET.get("years", 5)), 15))
+        except ValueError:
+            years = 5
+        quantity = request.GET.get("quantity", "")
+        result = services.offer_compare(
+            offer=offer, years=years, quantity=int(quantity) if quantity.isdigit() else None
+        )
+        comparison = result["comparison"]
+        chart = {
+            "labels": [str(r.year) for r in comparison.years],
+            "current": [r.cumulative_current for r in comparison.years],
+            "offer": [r.cumulative_offer for r in comparison.years],
+        }
+        return render(
+            request,
+            "sam/offer_detail.html",
+            {
+                "title": str(offer),
+                "offer": offer,
+                "years": years,
+                "result": result,
+                "comparison": comparison,
+                "current": result["current"],
+                "chart_json": json.dumps(chart),
+                "tiers": offer.tiers.all(),
+                "can_change": perms.can(request.user, perms.CHANGE, offer),
+            },
+        )
+
+
+class OfferEditView(View):
+    def _offer(self, request, pk):
+        if pk is None:
+            require(request.user, perms.ADD, VolumeOffer)
+            return VolumeOffer()
+        offer = get_object_or_404(VolumeOffer.objects.restrict(request.user, perms.VIEW), pk=pk)
+        require(request.user, perms.CHANGE, offer)
+        return offer
+
+    def get(self, request, pk=None):
+        offer = self._offer(request, pk)
+        form = OfferForm(instance=offer, user=request.user)
+        if offer.pk is None and request.GET.get("title", "").isdigit():
+            form.initial["title"] = int(request.GET["title"])
+        return self.render(request, offer, form)
+
+    def post(self, request, pk=None):
+        offer = self._offer(request, pk)
+        form = OfferForm(request.POST, instance=offer, user=request.user)
+        if form.is_valid():
+            try:
+                with change_context(reason=form.cleaned_data.get("change_reason", "")):
+                    saved = services.offer_save(
+                        user=request.user, offer=form.instance, tiers=form.cleaned_data["tiers"]
+                    )
+            except ApplicationError as exc:
+                apply_error_to_form(form, exc)
+            else:
+                messages.success(request, _("保存しました。"))
+                return redirect(saved.get_absolute_url())
+        return self.render(request, offer, form, status=400)
+
+    def render(self, request, offer, form, status=200):
+        return render(
+            request,
+            "core/object_edit.html",
+            {
+                "object": offer if offer.pk else None,
+                "form": form,
+                "model": VolumeOffer,
+                "title": str(offer) if offer.pk else _("ボリュームライセンスの提案の登録"),
+            },
+            status=status,
+        )
+
+
+__all__ = ["DeviceStatus"]
