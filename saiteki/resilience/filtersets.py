@@ -122,7 +122,9 @@ class BcpDocumentFilterSet(StyledFilterSet):
 
 
 class BcpDrillFilterSet(FiscalYearFilterMixin, StyledFilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("年度（西暦）"), method="filter_fiscal_year")
+    fiscal_year = django_filters.NumberFilter(
+        label=_("年度（西暦）"), method="filter_fiscal_year", min_value=1900, max_value=2200
+    )
     kind = django_filters.ChoiceFilter(
         label=_("訓練の種類"), choices=DrillKind.choices, empty_label=_("すべて")
     )
@@ -145,7 +147,9 @@ class DrillActionFilterSet(StyledFilterSet):
 class SecurityIncidentFilterSet(FiscalYearFilterMixin, StyledFilterSet):
     date_field = "occurred_on"
     q = django_filters.CharFilter(label=_("キーワード"), method="search")
-    fiscal_year = django_filters.NumberFilter(label=_("年度（西暦）"), method="filter_fiscal_year")
+    fiscal_year = django_filters.NumberFilter(
+        label=_("年度（西暦）"), method="filter_fiscal_year", min_value=1900, max_value=2200
+    )
     severity = django_filters.ChoiceFilter(
         label=_("重大度"), choices=Severity.choices, empty_label=_("すべて")
     )
@@ -163,7 +167,9 @@ class SecurityIncidentFilterSet(FiscalYearFilterMixin, StyledFilterSet):
 
 
 class EmailDrillFilterSet(FiscalYearFilterMixin, StyledFilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("年度（西暦）"), method="filter_fiscal_year")
+    fiscal_year = django_filters.NumberFilter(
+        label=_("年度（西暦）"), method="filter_fiscal_year", min_value=1900, max_value=2200
+    )
 
     class Meta:
         model = EmailDrill
@@ -179,7 +185,9 @@ class EmailDrillResultFilterSet(StyledFilterSet):
 
 
 class TrainingSessionFilterSet(FiscalYearFilterMixin, StyledFilterSet):
-    fiscal_year = django_filters.NumberFilter(label=_("年度（西暦）"), method="filter_fiscal_year")
+    fiscal_year = django_filters.NumberFilter(
+        label=_("年度（西暦）"), method="filter_fiscal_year", min_value=1900, max_value=2200
+    )
     kind = django_filters.ChoiceFilter(
         label=_("研修の種類"), choices=TrainingKind.choices, empty_label=_("すべて")
     )

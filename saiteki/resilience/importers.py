@@ -180,7 +180,7 @@ class BcpImporter(SkipBlankRowsMixin, ReadOnlyColumnsMixin, ModelImporter):
         if len(self.actions) == planned:
             return
         action = self.actions[-1]
-        system_id = action.obj.system_id
+        system_id = getattr(action.obj, "system_id", None)
         if system_id in action.m2m.get("depends_on", set()):
             self.actions.pop()
             self.rows.pop()

@@ -97,7 +97,7 @@ def practice_facts(p: BackupPractice | None) -> PracticeFacts | None:
 
 def _conditions(s: StandardFacts, on: datetime.date) -> dict[str, Q]:
     """The standard's requirements as conditions on a system's practice (only those it requires)."""
-    out = {
+    out: dict[str, Q] = {
         Requirement.FREQUENCY: Q(**{f"{PRACTICE}frequency__in": frequencies_meeting(s.frequency)}),
         Requirement.GENERATIONS: Q(**{f"{PRACTICE}generations__gte": s.generations}),
     }
@@ -234,7 +234,9 @@ def compliance_summary(*, user=None, on: datetime.date | None = None) -> Complia
     summary = ComplianceSummary(total=agg["total"], compliant=agg["compliant"], on=on)
     summary.by_requirement = {r: agg[f"unmet_{r}"] for r in Requirement.values}
     for row in (
-        qs.values("importance").annotate(n=Count("pk"), ok=Count("pk", filter=ok)).order_by("-importance")
+        qs.values("importance")  # type: ignore[misc]  # an annotation of subject_systems()
+        .annotate(n=Count("pk"), ok=Count("pk", filter=ok))
+        .order_by("-importance")
     ):
         label = DataImportance(row["importance"]).label if row["importance"] in DataImportance.values else "?"
         summary.by_importance.append(
@@ -300,7 +302,8 @@ def compliance_results(
     standards = standards_map()
     practices = {p.system_id: p for p in BackupPractice.objects.filter(system__status__in=IN_OPERATION)}
     out = []
-    for s in subject_systems().values_list("pk", "number", "name", "owning_division_id", "importance"):
+    rows = subject_systems().values_list("pk", "number", "name", "owning_division_id", "importance")  # type: ignore[misc]
+    for s in rows:
         pk, number, name, division, importance = s
         unmet = evaluate(standards.get(importance), practice_facts(practices.get(pk)), on=on)
         out.append(SystemResult(pk, number, name, division, importance, tuple(unmet)))
