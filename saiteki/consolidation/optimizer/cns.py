@@ -51,8 +51,16 @@ TS_FACTOR = 0.05
 ENUM_LIMIT = 14
 #: Rounds (tabu phase + descent) without a lighter TC before a consolidation pass; 0 = never.
 CONSOLIDATE = 2
-#: Rows scored against each other in one consolidation sweep (R² matrix).
-CONSOLIDATE_ROWS = 2500
+#: Rows × TC subsets scored per tabu iteration at most (0 = all): larger neighbourhoods are sampled.
+MOVE_CELLS = 0
+#: Consolidation sweeps before the first tabu phase (0 = none).
+QUICK_START = 2
+#: Consolidation: share of the least-filled bins whose rows are exchanged with all rows, and the
+#: most row pairs scored per sweep.
+CONSOLIDATE_LOW = 0.35
+CONSOLIDATE_CELLS = 400_000
+#: Descent tries every subset of TC up to this size of TC (2^k columns), else subsets of ≤ 3 items.
+SUBSET_ENUM = 8
 #: TC larger than this offers single items only as columns.
 TC_PAIR_LIMIT = 40
 
@@ -98,7 +106,11 @@ class _State:
         self.tabu: dict[int, dict[int, int]] = {}  # item → {bin: iteration until which it may not enter}
         self._build_rows()
 
-    # --- rows: subsets (≤ 2 items) of every bin, stacked; stale rows are masked and compacted lazily ---
+    # --- rows: subsets (≤ 2 movable items) of every kept bin -------------------------------------------
+    # Stored in preallocated arrays (appending a changed bin's rows is O(its rows), not O(all rows));
+    # a stale row keeps its slot with room −inf, so it never fits anything; the store is rebuilt when a
+    # third of it is stale.  ``room[j, r]`` is the free space of the row's bin in dimension j once the
+    # row's items leave it, kept up to date, so a tabu iteration needs no gathers over all rows.
     def _bin_rows(self, b: int) -> tuple[list[int], list[int]]:
         movable = [i for i in self.bins[b] if i not in self.locked]
         a: list[int] = [-1]
@@ -113,50 +125,74 @@ class _State:
         return a, c
 
     def _build_rows(self) -> None:
-        ra: list[int] = []
-        rc: list[int] = []
-        rb: list[int] = []
-        self.row_block: list[np.ndarray] = []
+        a_all: list[int] = []
+        c_all: list[int] = []
+        b_all: list[int] = []
+        self.block: list[tuple[int, int]] = []
         for b in range(len(self.bins)):
             a, c = self._bin_rows(b)
-            start = len(ra)
-            ra += a
-            rc += c
-            rb += [b] * len(a)
-            self.row_block.append(np.arange(start, len(ra)))
-        self._set_rows(
-            np.array(ra, dtype=np.int64), np.array(rc, dtype=np.int64), np.array(rb, dtype=np.int64)
-        )
-        self.alive = np.ones(self.ra.size, dtype=bool)
-        self.n_alive = int(self.ra.size)
+            self.block.append((len(a_all), len(a_all) + len(a)))
+            a_all += a
+            c_all += c
+            b_all += [b] * len(a)
+        total = len(a_all)
+        cap = 2 * total + 64
+        self.ra = np.full(cap, -1, dtype=np.int64)
+        self.rc = np.full(cap, -1, dtype=np.int64)
+        self.rb = np.zeros(cap, dtype=np.int64)
+        self.rcnt = np.zeros(cap, dtype=np.int64)
+        self.rkey = np.zeros(cap)  # weight of the row's items, ties towards more items
+        self.rmeas_raw = np.zeros(cap)
+        self.rsize = np.zeros((self.d, cap))
+        self.room = np.full((self.d, cap), -np.inf)
+        a = np.array(a_all, dtype=np.int64)
+        c = np.array(c_all, dtype=np.int64)
+        rb = np.array(b_all, dtype=np.int64)
+        self.ra[:total] = a
+        self.rc[:total] = c
+        self.rb[:total] = rb
+        cnt = (a >= 0).astype(np.int64) + (c >= 0)
+        self.rcnt[:total] = cnt
+        self.rkey[:total] = self.meas_z[a] + self.meas_z[c] - 1e-7 * cnt
+        self.rmeas_raw[:total] = self.raw_z[a] + self.raw_z[c]
+        sz = (self.sizes_z[a] + self.sizes_z[c]).T
+        self.rsize[:, :total] = sz
+        if total:
+            self.room[:, :total] = (self.caps - self.loads)[rb].T + sz
+        self.n_rows = total
+        self.n_stale = 0
 
-    def _set_rows(self, ra: np.ndarray, rc: np.ndarray, rb: np.ndarray) -> None:
-        self.ra, self.rc, self.rb = ra, rc, rb
-        self.rsize = self.sizes_z[ra] + self.sizes_z[rc]
-        self.rmeas = self.meas_z[ra] + self.meas_z[rc]
-        self.rmeas_raw = self.raw_z[ra] + self.raw_z[rc]
-        self.rcnt = (ra >= 0).astype(np.int64) + (rc >= 0).astype(np.int64)
-
-    def _refresh_bin(self, b: int) -> None:
-        self.alive[self.row_block[b]] = False
-        start = self.ra.size
-        if self.n_alive - self.row_block[b].size < start // 2:
-            self._build_rows()
-            return
-        self.n_alive -= self.row_block[b].size
-        a_l, c_l = self._bin_rows(b)
+    def _write_block(self, b: int, a_l: list[int], c_l: list[int]) -> None:
+        k = len(a_l)
+        start = self.n_rows
+        end = start + k
         a = np.array(a_l, dtype=np.int64)
         c = np.array(c_l, dtype=np.int64)
-        self.ra = np.concatenate([self.ra, a])
-        self.rc = np.concatenate([self.rc, c])
-        self.rb = np.concatenate([self.rb, np.full(a.size, b, dtype=np.int64)])
-        self.rsize = np.concatenate([self.rsize, self.sizes_z[a] + self.sizes_z[c]])
-        self.rmeas = np.concatenate([self.rmeas, self.meas_z[a] + self.meas_z[c]])
-        self.rmeas_raw = np.concatenate([self.rmeas_raw, self.raw_z[a] + self.raw_z[c]])
-        self.rcnt = np.concatenate([self.rcnt, (a >= 0).astype(np.int64) + (c >= 0)])
-        self.alive = np.concatenate([self.alive, np.ones(a.size, dtype=bool)])
-        self.n_alive += a.size
-        self.row_block[b] = np.arange(start, start + a.size)
+        self.ra[start:end] = a
+        self.rc[start:end] = c
+        self.rb[start:end] = b
+        cnt = (a >= 0).astype(np.int64) + (c >= 0)
+        self.rcnt[start:end] = cnt
+        self.rkey[start:end] = self.meas_z[a] + self.meas_z[c] - 1e-7 * cnt
+        self.rmeas_raw[start:end] = self.raw_z[a] + self.raw_z[c]
+        sz = (self.sizes_z[a] + self.sizes_z[c]).T
+        self.rsize[:, start:end] = sz
+        self.room[:, start:end] = (self.caps[b] - self.loads[b])[:, None] + sz
+        self.block[b] = (start, end)
+        self.n_rows = end
+
+    def _refresh_bin(self, b: int) -> None:
+        s0, e0 = self.block[b]
+        self.room[:, s0:e0] = -np.inf
+        self.n_stale += e0 - s0
+        a, c = self._bin_rows(b)
+        if self.n_stale * 3 > self.n_rows or self.n_rows + len(a) > self.ra.size:
+            self._build_rows()
+        else:
+            self._write_block(b, a, c)
+
+    def _alive_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.room[0, : self.n_rows] > -np.inf)
 
     # --- TC ---------------------------------------------------------------------------------------------
     def tc_weight(self) -> float:
@@ -194,24 +230,28 @@ class _State:
         ib = np.where(tb >= 0, tci[np.maximum(tb, 0)], -1)
         t_size = self.sizes_z[ia] + self.sizes_z[ib]
         t_key = self.meas_z[ia] + self.meas_z[ib] - 1e-7 * (1 + (tb >= 0))
-        rows = np.flatnonzero(self.alive)
-        rb = self.rb[rows]
-        room = self.caps[rb] - self.loads[rb] + self.rsize[rows]  # (R, d) free space once the row leaves
-        # Only rows that some column fits, and columns that fit some row.
-        ok_r = np.all(room >= t_size.min(axis=0), axis=1)
-        rows, rb, room = rows[ok_r], rb[ok_r], room[ok_r]
+        n = self.n_rows
+        t_min = t_size.min(axis=0)
+        # Rows some column fits (a stale row has room −inf and never does).
+        ok = self.room[0, :n] >= t_min[0]
+        for j in range(1, self.d):
+            ok &= self.room[j, :n] >= t_min[j]
+        rows = np.flatnonzero(ok)
+        if MOVE_CELLS and rows.size * ta.size > MOVE_CELLS:
+            # Candidate list: a random share of the rows this iteration (the whole neighbourhood of a
+            # large instance costs more than the moves it would add).
+            rows = rows[self.rng.random(rows.size) < MOVE_CELLS / (rows.size * ta.size)]
         if rows.size == 0:
             return None
-        feas = t_size[None, :, 0] <= room[:, 0, None]
+        room = self.room[:, rows]
+        feas = t_size[None, :, 0] <= room[0][:, None]
         for j in range(1, self.d):
-            feas &= t_size[None, :, j] <= room[:, j, None]
-        # Exchanging items of identical sizes changes nothing: not a move.
-        same = self.rcnt[rows][:, None] == (1 + (tb >= 0))[None, :]
-        for j in range(self.d):
-            same &= t_size[None, :, j] == self.rsize[rows][:, j, None]
-        feas &= ~same
-        r_key = self.rmeas[rows] - 1e-7 * self.rcnt[rows]
-        score = np.where(feas, t_key[None, :] - r_key[:, None], -np.inf)
+            feas &= t_size[None, :, j] <= room[j][:, None]
+        score = t_key[None, :] - self.rkey[rows][:, None]
+        # An exchange that leaves the weight and the item counts unchanged is (up to ties between
+        # different vectors of equal total share) an exchange of identical items: not a move.
+        feas &= np.abs(score) > 1e-12
+        score = np.where(feas, score, -np.inf)
         flat = score.ravel()
         cur = self.tc_weight()
         kk = min(flat.size, 24)
@@ -232,7 +272,7 @@ class _State:
                     return None
                 r, t = divmod(f, ta.size)
                 row = int(rows[r])
-                b = int(rb[r])
+                b = int(self.rb[row])
                 into = [tc[int(ta[t])]] + ([tc[int(tb[t])]] if tb[t] >= 0 else [])
                 out = [int(x) for x in (self.ra[row], self.rc[row]) if x >= 0]
                 gain = float(self.meas[into].sum()) - (float(self.meas[out].sum()) if out else 0.0)
@@ -257,6 +297,75 @@ class _State:
 
     # --- descent: best refill of each bin from its items and TC -----------------------------------------
     def descent(self, it: int, tenure: int, deadline: float) -> bool:
+        """Refill bins from TC while that lowers TC's weight: exact per bin in integer one-dimensional
+        data (subset sums over the bin's items and TC), batched over all bins otherwise."""
+        if not self.int1d:
+            return self._descent_batch(it, tenure, deadline)
+        return self._descent_1d(it, tenure, deadline)
+
+    def _descent_batch(self, it: int, tenure: int, deadline: float) -> bool:
+        """Every row (a bin minus ≤ 2 of its items) against every subset of TC (all of them when TC is
+        small, else those of ≤ 3 items), scored in one matrix; the improving exchanges on distinct bins
+        with disjoint TC subsets are applied together, and the round repeats until none improves."""
+        improved = False
+        while self.tc and time.monotonic() < deadline:
+            k = len(self.tc)
+            tci = np.array(self.tc, dtype=np.int64)
+            bits = _subset_bits(k)  # (S, k) 0/1
+            t_size = bits @ self.sizes[tci]
+            t_key = bits @ self.meas[tci] - 1e-7 * bits.sum(axis=1)
+            n = self.n_rows
+            ok = self.room[0, :n] >= t_size[:, 0].min()
+            for j in range(1, self.d):
+                ok &= self.room[j, :n] >= t_size[:, j].min()
+            rows = np.flatnonzero(ok)
+            if rows.size == 0:
+                break
+            room = self.room[:, rows]
+            feas = t_size[None, :, 0] <= room[0][:, None]
+            for j in range(1, self.d):
+                feas &= t_size[None, :, j] <= room[j][:, None]
+            gain = np.where(feas, t_key[None, :] - self.rkey[rows][:, None], 0.0)
+            gain[gain <= 1e-9] = 0.0
+            nz = np.flatnonzero(gain)
+            if nz.size == 0:
+                break
+            gv = gain.ravel()[nz]
+            if nz.size > 256:
+                part = np.argpartition(-gv, 255)[:256]
+                nz, gv = nz[part], gv[part]
+            order = nz[np.argsort(-gv, kind="stable")]
+            used_bins: set[int] = set()
+            used_tc: set[int] = set()
+            plan: list[tuple[int, list[int], list[int]]] = []
+            for f in order.tolist():
+                r, t = divmod(f, bits.shape[0])
+                row = int(rows[r])
+                b = int(self.rb[row])
+                into = [self.tc[x] for x in np.flatnonzero(bits[t]).tolist()]
+                if b in used_bins or used_tc.intersection(into):
+                    continue
+                out = [int(x) for x in (self.ra[row], self.rc[row]) if x >= 0]
+                if self.conflicts is not None and not (
+                    self._subset_conflict_free(into) and self._fits_conflicts_many(into, b, out)
+                ):
+                    continue
+                used_bins.add(b)
+                used_tc.update(into)
+                plan.append((b, out, into))
+            if not plan:
+                break
+            for b, out, into in plan:
+                self._move(b, out, into, it, tenure)
+            improved = True
+        return improved
+
+    def _fits_conflicts_many(self, into: list[int], b: int, out: list[int]) -> bool:
+        assert self.conflicts is not None
+        stay = set(self.bins[b]) - set(out)
+        return all(not (self.conflicts[i] & stay) for i in into)
+
+    def _descent_1d(self, it: int, tenure: int, deadline: float) -> bool:
         """One pass over the bins in random order; returns whether anything improved."""
         improved = False
         for b in self.rng.permutation(len(self.bins)).tolist():
@@ -296,45 +405,44 @@ class _State:
         for _ in range(max_sweeps):
             if time.monotonic() >= deadline:
                 break
-            rows = np.flatnonzero(self.alive)
-            if rows.size > CONSOLIDATE_ROWS:
-                rows = rows[self.rcnt[rows] <= 1]
-                if rows.size > CONSOLIDATE_ROWS:
-                    rows = rows[self.rng.permutation(rows.size)[:CONSOLIDATE_ROWS]]
-            rb = self.rb[rows]
-            sz = self.rsize[rows]
-            mv = self.rmeas_raw[rows]
+            rows = self._alive_rows()
             lm = (self.loads * inv).sum(axis=1)
-            # x leaves bin rb[x] for bin rb[y], y comes back.
-            fit = rb[:, None] != rb[None, :]
-            for j in range(self.d):
-                ld = self.loads[rb, j]
-                cp = self.caps[rb, j]
-                fit &= (ld[:, None] - sz[:, j, None] + sz[None, :, j]) <= cp[:, None]
-            ok = fit & fit.T  # both bins must stay within capacity
-            cnt = self.rcnt[rows]
-            ok &= (cnt[:, None] + cnt[None, :]) > 0
-            delta = mv[None, :] - mv[:, None]  # measure entering bin rb[x]
-            gain = 2.0 * delta * (lm[rb][:, None] - lm[rb][None, :] + delta)
-            gain = np.where(ok & (gain > 1e-9), gain, 0.0)
-            nz = np.flatnonzero(gain)
-            if nz.size == 0:
+            # Exchanges that move free space need a less-filled bin on one side: x rows come from the
+            # least-filled bins only (a third of them), y rows from all bins.
+            low = lm <= np.quantile(lm, CONSOLIDATE_LOW) if lm.size else np.zeros(0, dtype=bool)
+            xr = rows[low[self.rb[rows]]]
+            yr = rows
+            if xr.size * yr.size > CONSOLIDATE_CELLS:
+                yr = yr[self.rng.random(yr.size) < CONSOLIDATE_CELLS / (xr.size * yr.size)]
+            if xr.size == 0 or yr.size == 0:
                 break
-            gv = gain.ravel()[nz]
-            if nz.size > 400:
-                part = np.argpartition(-gv, 399)[:400]
-                nz, gv = nz[part], gv[part]
-            order = nz[np.argsort(-gv, kind="stable")]
+            bx, by = self.rb[xr], self.rb[yr]
+            sx, sy = self.rsize[:, xr], self.rsize[:, yr]
+            rx, ry = self.room[:, xr], self.room[:, yr]
+            # x leaves bin bx for bin by and y comes back: y must fit x's room and x y's room.
+            ok = bx[:, None] != by[None, :]
+            for j in range(self.d):
+                ok &= sy[j][None, :] <= rx[j][:, None]
+                ok &= sx[j][:, None] <= ry[j][None, :]
+            ok &= (self.rcnt[xr][:, None] + self.rcnt[yr][None, :]) > 0
+            delta = self.rmeas_raw[yr][None, :] - self.rmeas_raw[xr][:, None]  # measure entering bx
+            gain = 2.0 * delta * (lm[bx][:, None] - lm[by][None, :] + delta)
+            gain = np.where(ok, gain, 0.0)
+            best_y = np.argmax(gain, axis=1)
+            best_g = gain[np.arange(xr.size), best_y]
+            cand = np.flatnonzero(best_g > 1e-9)
+            if cand.size == 0:
+                break
             used: set[int] = set()
             plan: list[tuple[int, list[int], int, list[int]]] = []
-            for f in order[:400].tolist():
-                x, y = divmod(f, rows.size)
-                b1, b2 = int(rb[x]), int(rb[y])
+            for x in cand[np.argsort(-best_g[cand], kind="stable")].tolist():
+                y = int(best_y[x])
+                b1, b2 = int(bx[x]), int(by[y])
                 if b1 in used or b2 in used:
                     continue
-                rx, ry = int(rows[x]), int(rows[y])
-                out1 = [int(v) for v in (self.ra[rx], self.rc[rx]) if v >= 0]
-                out2 = [int(v) for v in (self.ra[ry], self.rc[ry]) if v >= 0]
+                r1, r2 = int(xr[x]), int(yr[y])
+                out1 = [int(v) for v in (self.ra[r1], self.rc[r1]) if v >= 0]
+                out2 = [int(v) for v in (self.ra[r2], self.rc[r2]) if v >= 0]
                 if self.conflicts is not None and not (
                     self._fits_conflicts(out2, b1, out1) and self._fits_conflicts(out1, b2, out2)
                 ):
@@ -413,6 +521,25 @@ class _State:
 
     def complete(self, extra: Bins) -> Bins:
         return compact(self.bins + [b for b in extra if b], self.n_pre)
+
+
+_SUBSETS: dict[int, np.ndarray] = {}
+
+
+def _subset_bits(k: int) -> np.ndarray:
+    """0/1 matrix of the non-empty subsets of k items: all of them for k ≤ SUBSET_ENUM, else those of
+    at most three items (cached per k)."""
+    got = _SUBSETS.get(k)
+    if got is None:
+        if k <= SUBSET_ENUM:
+            got = ((np.arange(1, 1 << k)[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)
+        else:
+            pats = [c for r in (1, 2, 3) for c in combinations(range(k), r)]
+            got = np.zeros((len(pats), k))
+            for x, c in enumerate(pats):
+                got[x, list(c)] = 1.0
+        _SUBSETS[k] = got
+    return got
 
 
 _PAIRS: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
@@ -610,6 +737,14 @@ def reduce_once(
     stale = 0
     tenure_base = TENURE
     ts_len = max(TS_MIN, int(TS_FACTOR * problem.n))
+    if QUICK_START:
+        # Cheap first: refill the bins from TC, gather free space, refill again.  Far from the optimum
+        # this alone usually empties TC; the tabu search is for when it does not.
+        st.descent(it, tenure_base, deadline)
+        if st.tc_split(k_new) is None:
+            st.consolidate(deadline, max_sweeps=QUICK_START)
+            st.descent(it, tenure_base, deadline)
+        best_w = min(best_w, st.tc_weight())
     while time.monotonic() < deadline:
         done = st.tc_split(k_new)
         if done is not None:
