@@ -44,7 +44,6 @@ def _require_admin_write(user, model) -> None:
         raise PermissionDeniedError(_("集約計算を実行する権限がありません（情報政策課の管理者のみ）。"))
 
 
-@transaction.atomic
 def run_inputs(built: BuiltInputs) -> dict:
     """What the engine is given: the optimizer's scenario, plus the planner's problem for a plan over
     fiscal years (the descriptive lists stay in the snapshot)."""
@@ -54,6 +53,7 @@ def run_inputs(built: BuiltInputs) -> dict:
     return data
 
 
+@transaction.atomic
 def scenario_run_create(*, scenario: Scenario, user, built: BuiltInputs | None = None) -> ScenarioRun:
     """Record a queued run with the ledger snapshot taken now (what the user saw when clicking)."""
     _require_admin_write(user, ScenarioRun)
