@@ -115,7 +115,7 @@ class DeviceFilterSet(_Styled):
             queryset, value, ("hostname", "serial", "model_name", "os", "user_code", "user_name")
         )
 
-    def filter_title(self, queryset, name, value):
+    def filter_title(self, queryset, name, value: Title):
         from .models import Installation
 
         installed = Installation.objects.filter(active=True, name__title=value).values("device_id")

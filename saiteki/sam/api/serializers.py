@@ -9,6 +9,11 @@ from saiteki.sam.models import Device, Entitlement, InventoryCampaign, Purchase,
 
 
 class TitleSerializer(serializers.ModelSerializer):
+    # A plain string in the schema (other apps have a "category" enum too); the model checks the value.
+    category = serializers.CharField(
+        required=False,
+        help_text="office, pdf, japanese, security, cad, gis, statistics, os, server, design, other",
+    )
     eol = serializers.SerializerMethodField(
         help_text="end of support from the lifecycle catalogue (YYYY-MM-DD)"
     )
