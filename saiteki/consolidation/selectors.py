@@ -607,7 +607,9 @@ def _extension_report(
         "new_hosts_now": fits["new_hosts"],
         "new_hosts_plan": plan["new_hosts"],
         "pinned": (run.inputs or {}).get("planner", {}).get("pinned", True),
-        "mixed_hosts": planner.get("mixed_hosts", []) if (run.parameters or {}).get("segment_separation") else [],
+        "mixed_hosts": planner.get("mixed_hosts", [])
+        if (run.parameters or {}).get("segment_separation")
+        else [],
         "systems_after": len(resident_systems) + len(by_system),
     }
 
