@@ -168,7 +168,9 @@ class OfficeUser(HttpUser):
     @task(10)
     def api_list(self):
         self.client.get(
-            "/api/v1/ledger/systems/", params={"page": random.randint(1, 20)}, name="API systems list"
+            "/api/v1/ledger/systems/",
+            params={"page": random.randint(1, max(1, min(20, len(self.systems) // 50)))},
+            name="API systems list",
         )
 
     @task(8)
