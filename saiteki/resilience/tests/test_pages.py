@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from saiteki.core.exporting.lists import LIST_HEADER_ROW
 from saiteki.core.testing import assert_matrix, statuses
-from saiteki.resilience.models import BackupPractice, RestoreTest
+from saiteki.resilience.models import BackupPractice, BackupStandard, RestoreTest
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_page_matrix(client, role_users, world):
             r("compliance"): ALL,
             r("compliance") + "?export=xlsx": EXPORT,
             r("backupstandard_list"): ALL,
-            r("backupstandard_edit", w["own_practice"].pk and 1): ADMIN_ONLY,
+            r("backupstandard_edit", BackupStandard.objects.get(importance=3).pk): ADMIN_ONLY,
             r("backuppractice_edit", w["own_practice"].pk): statuses(200, 200, 403, 403, 403, 404),
             r("backuppractice_edit", w["other_practice"].pk): statuses(200, 404, 403, 403, 403, 404),
             r("backuppractice_add"): statuses(200, 200, 403, 403, 403, 403),
