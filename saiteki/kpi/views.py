@@ -285,10 +285,11 @@ def report_download(request, pk: int, fmt: str):
 
 
 def ledger_as_of(request):
-    """The ledger list as of a date (「時点」): systems as they were, from the change log.
+    """The ledger list as of a date (「時点」): systems — or, with ``?show=servers``, servers — as they
+    were, from the change log.
 
-    The ledger list (``?as_of=``) and the menu lead here. Scope is the policy's: a system owner sees
-    the systems their division owned at that date.
+    The ledger's system and server lists (``?as_of=``) and the menu lead here. Scope is the policy's: a
+    system owner sees the systems their division owned at that date and the servers of those systems.
     """
     from saiteki.accounts.models import Organization
     from saiteki.ledger.asof import ledger_as_of as build
@@ -305,10 +306,35 @@ def ledger_as_of(request):
         error, day = str(exc), dt.date(2014, 3, 31)
     ledger = build(day)
     scoped = perms.is_scoped(request.user, System)
+    division_ids = perms.division_ids(request.user) if scoped else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    common = {
+        "title": _("情報システム台帳（時点表示）"),
+        "day": day,
+        "error": error,
+        "ledger": ledger,
+        "q": request.GET.get("q", ""),
+        "query": query.urlencode(),
+    }
+    if request.GET.get("show") == "servers":
+        # The servers as they were: hosts, VMs and the systems they served on that day.
+        servers = ledger.server_list(division_ids=division_ids, q=request.GET.get("q", "").strip())
+        return render(
+            request,
+            "kpi/ledger_as_of.html",
+            {
+                **common,
+                "show": "servers",
+                "page": Paginator(servers, 100).get_page(request.GET.get("page")),
+                "count": len(servers),
+                "virtual": sum(1 for s in servers if s.kind == "virtual"),
+            },
+        )
     status = [s for s in request.GET.getlist("status") if s in LifecycleStatus.values]
     hosting = [h for h in request.GET.getlist("hosting_form") if h in HostingForm.values]
     rows = ledger.filter(
-        division_ids=perms.division_ids(request.user) if scoped else None,
+        division_ids=division_ids,
         status=status,
         hosting_form=hosting,
         q=request.GET.get("q", "").strip(),
@@ -322,16 +348,11 @@ def ledger_as_of(request):
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     for r in page:
         r.division = divisions.get(r.owning_division)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "kpi/ledger_as_of.html",
         {
-            "title": _("情報システム台帳（時点表示）"),
-            "day": day,
-            "error": error,
-            "ledger": ledger,
+            **common,
             "page": page,
             "count": len(rows),
             "cloud": sum(1 for r in rows if r.on_cloud),
@@ -340,7 +361,5 @@ def ledger_as_of(request):
             "hostings": HostingForm.choices,
             "selected_status": status,
             "selected_hosting": hosting,
-            "q": request.GET.get("q", ""),
-            "query": query.urlencode(),
         },
     )

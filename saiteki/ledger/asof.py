@@ -32,7 +32,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from saiteki.core.models import ObjectChange
-from saiteki.ledger.choices import CLOUD_FORMS, HostingForm, LifecycleStatus
+from saiteki.ledger.choices import CLOUD_FORMS, HostingForm, LifecycleStatus, ServerKind
 from saiteki.ledger.models import Server, System
 
 #: Statuses counted as "in operation" (稼働中) by the ledger KPIs.
@@ -166,6 +166,23 @@ class SystemAsOf:
 
 
 @dataclass
+class ServerAsOf:
+    """One server as it was at the moment, with its host's name and its systems as they were then."""
+
+    id: int
+    name: str
+    kind: str
+    host: str
+    systems: list[SystemAsOf]
+    location: str = ""
+    maintenance_end: dt.date | None = None
+    segment: str = ""
+
+    def kind_label(self) -> str:
+        return str(ServerKind(self.kind).label) if self.kind in ServerKind.values else self.kind
+
+
+@dataclass
 class LedgerAsOf:
     """The ledger at one moment: systems (and, on demand, servers) as they were.
 
@@ -216,6 +233,36 @@ class LedgerAsOf:
         if self.live:
             return {row["pk"]: {**row, "systems": sorted(ids)} for row, ids in _live_servers()}
         return snapshots_as_of(Server, self.at, fields=SERVER_FIELDS)
+
+    def server_list(self, *, division_ids: Iterable[int] | None = None, q: str = "") -> list[ServerAsOf]:
+        """The servers as they were, for the as-of list: a division-scoped user sees the servers of the
+        systems their divisions owned at the moment (a server with no system then is the IT policy
+        division's, as in the live ledger)."""
+        raw = self.servers()
+        divisions = set(division_ids) if division_ids is not None else None
+        out = []
+        for pk, data in raw.items():
+            systems = [self.systems[i] for i in data.get("systems") or [] if i in self.systems]
+            if divisions is not None and not any(s.owning_division in divisions for s in systems):
+                continue
+            name = data.get("name") or ""
+            if q and q not in name and not any(q in s.number or q in s.name for s in systems):
+                continue
+            host = raw.get(data.get("host") or 0, {})
+            end = data.get("maintenance_end")
+            out.append(
+                ServerAsOf(
+                    id=pk,
+                    name=name,
+                    kind=data.get("kind") or "",
+                    host=host.get("name") or "",
+                    systems=sorted(systems, key=lambda s: s.number),
+                    location=data.get("location") or "",
+                    maintenance_end=dt.date.fromisoformat(end) if isinstance(end, str) else end,
+                    segment=data.get("segment") or "",
+                )
+            )
+        return sorted(out, key=lambda s: s.name)
 
 
 def _live_servers() -> Iterator[tuple[dict, list[int]]]:

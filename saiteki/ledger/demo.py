@@ -4,7 +4,11 @@ the recurring cost falls by about 30% to FY2014 and then stays level; contracts 
 
 Deterministic: one seeded random generator and dates relative to the current fiscal year.
 Costs are bulk-loaded as initial data (no per-row creation history); systems, servers and contracts
-are created through the ORM, so their history starts with a 作成 row.
+are created through the ORM, so their history starts with a 作成 row — dated when it happened, not when
+the demo was loaded: systems and their servers and components when the system entered the ledger, the
+platform's hosts when it was built, a system's move to the platform (its servers becoming VMs there) on
+the day of the move. The as-of ledger (:mod:`saiteki.ledger.asof`) of any past date is therefore the
+ledger as it was, for servers as for systems. This year's contracts and karte entries are dated today.
 """
 
 from __future__ import annotations
@@ -83,6 +87,21 @@ def _round(amount: float, unit: int = 1000) -> int:
     return int(round(amount / unit)) * unit
 
 
+def _moment(year: int, month: int, day: int = 1) -> datetime.datetime:
+    return datetime.datetime(year, month, day, 9, 0, tzinfo=timezone.get_current_timezone())
+
+
+def registered_at(service_start: datetime.date) -> datetime.datetime:
+    """When a demo system (and its own servers) entered the ledger: before its service start and before
+    the moves to the shared platform (FY2010–), so the as-of ledger of past years
+    (saiteki/ledger/asof.py) counts the system and its servers from then."""
+    return _moment(min(service_start.year - 1, 2009), 10)
+
+
+#: The shared virtualisation platform's hosts were set up before the first system moved onto it.
+PLATFORM_BUILT = (2009, 12)
+
+
 @demo_loader(30, "情報システム台帳")
 def load_ledger() -> str:
     if System.objects.filter(number__startswith="S01").exists():
@@ -118,13 +137,7 @@ def load_ledger() -> str:
                     division = Organization.objects.get(parent=bureau, name=division_name)
                     start_year = rng.randint(1998, 2012)
                     personal = rng.random() < 0.55
-                    # Registered in the ledger before service start and before the moves to the shared
-                    # platform below (FY2010–), so the as-of ledger of past years (saiteki/ledger/asof.py)
-                    # counts it from then.
-                    registered = datetime.datetime(
-                        min(start_year - 1, 2009), 10, 1, 9, 0, tzinfo=timezone.get_current_timezone()
-                    )
-                    with change_context(at=registered):
+                    with change_context(at=registered_at(datetime.date(start_year, 4, 1))):
                         system = System.objects.create(
                             number=f"S{bi + 1:02d}{si:03d}",
                             name=name,
@@ -167,11 +180,14 @@ def load_ledger() -> str:
                         system.tags.add(tags["防災"])
                     systems.append(system)
 
-        # Shared platform: 14 hosts; 115 VMs for 74 systems (41 systems with two VMs).
+        # Shared platform: 14 hosts; 115 VMs for 74 systems (41 systems with two VMs). Every server is
+        # dated like its system's history: hosts when the platform was built, each system's servers when
+        # the system entered the ledger (physical, in a server room), turned into VMs on the platform on
+        # the day the system moved — so the as-of ledger of any past date lists the servers as they were.
         hosts = []
         for h in range(1, SHARED_HOSTS + 1):
-            hosts.append(
-                Server.objects.create(
+            with change_context(at=_moment(*PLATFORM_BUILT)):
+                host = Server.objects.create(
                     name=f"VH-{h:02d}",
                     kind=ServerKind.PHYSICAL,
                     vcpu=48,
@@ -185,23 +201,13 @@ def load_ledger() -> str:
                     location="県庁情報センター",
                     maintenance_end=datetime.date(current_fy + 1 + (h % 3), 3, 31),
                 )
-            )
+            hosts.append(host)
         shared_systems = [s for s in systems if s.name in shared]
         two_vm = set(rng.sample(range(len(shared_systems)), SHARED_VMS - SHARED_SYSTEMS))
         vm_index = 0
         for idx, system in enumerate(shared_systems):
             # History: the system moved to the shared platform in FY2010–FY2013 (second plan's results).
-            moved = datetime.datetime(
-                rng.randint(2010, 2013),
-                rng.choice([4, 10, 1]),
-                1,
-                9,
-                0,
-                tzinfo=timezone.get_current_timezone(),
-            )
-            with change_context(at=moved, reason="統合サーバ（仮想化基盤）へ移行"):
-                system.hosting_form = HostingForm.SHARED_PLATFORM
-                system.save()
+            moved = _moment(rng.randint(2010, 2013), rng.choice([4, 10, 1]))
             segment = (
                 "mynumber"
                 if system.segment_mynumber
@@ -209,56 +215,76 @@ def load_ledger() -> str:
             )
             count = 2 if idx in two_vm else 1
             group = f"{system.number}-HA" if count == 2 else ""
+            own: list[tuple[Server, Server]] = []
             for k in range(count):
                 vcpu = rng.choice([2, 2, 4, 4, 4, 8])
                 mem = rng.choice([4, 8, 8, 16, 16, 32])
-                vm = Server.objects.create(
-                    name=f"vm-{system.number.lower()}-{k + 1}",
-                    kind=ServerKind.VIRTUAL,
-                    host=hosts[vm_index % SHARED_HOSTS],
-                    vcpu=vcpu,
-                    memory_gib=mem,
-                    storage_gib=rng.choice([100, 200, 300, 500]),
-                    cpu_avg_pct=rng.randint(3, 30),
-                    cpu_peak_pct=rng.randint(35, 90),
-                    mem_avg_pct=rng.randint(20, 60),
-                    mem_peak_pct=rng.randint(55, 92),
-                    location="県庁情報センター",
-                    segment=segment,
-                    redundancy_group=group,
-                )
-                vm.systems.add(system)
+                # Until the move: the system's own machine in the server room, maintained to that year end.
+                with change_context(at=registered_at(system.service_start)):
+                    server = Server.objects.create(
+                        name=f"sv-{system.number.lower()}-{k + 1}",
+                        kind=ServerKind.PHYSICAL,
+                        vcpu=vcpu,
+                        memory_gib=mem,
+                        storage_gib=rng.choice([100, 200, 300, 500]),
+                        cpu_avg_pct=rng.randint(3, 30),
+                        cpu_peak_pct=rng.randint(35, 90),
+                        mem_avg_pct=rng.randint(20, 60),
+                        mem_peak_pct=rng.randint(55, 92),
+                        power_w=350,
+                        location="本庁舎サーバ室",
+                        maintenance_end=datetime.date(fiscal_year_of(moved.date()) + 1, 3, 31),
+                        segment=segment,
+                        redundancy_group=group,
+                    )
+                    server.systems.add(system)
+                own.append((server, hosts[vm_index % SHARED_HOSTS]))
                 vm_index += 1
+            with change_context(at=moved, reason="統合サーバ（仮想化基盤）へ移行"):
+                system.hosting_form = HostingForm.SHARED_PLATFORM
+                system.save()
+                for k, (server, host) in enumerate(own, start=1):
+                    server.name = f"vm-{system.number.lower()}-{k}"
+                    server.kind = ServerKind.VIRTUAL
+                    server.host = host
+                    server.power_w = None
+                    server.maintenance_end = None
+                    server.location = "県庁情報センター"
+                    server.save()
         # Physical servers of the on-premise systems, maintenance ends spread over the next years.
         for system in systems:
             if system.hosting_form != HostingForm.ONPREM:
                 continue
             for k in range(rng.choice([1, 1, 2])):
-                server = Server.objects.create(
-                    name=f"sv-{system.number.lower()}-{k + 1}",
-                    kind=ServerKind.PHYSICAL,
-                    vcpu=rng.choice([4, 8, 8, 16]),
-                    memory_gib=rng.choice([16, 32, 32, 64]),
-                    storage_gib=rng.choice([500, 1000, 2000]),
-                    cpu_avg_pct=rng.randint(2, 25),
-                    cpu_peak_pct=rng.randint(20, 70),
-                    mem_avg_pct=rng.randint(15, 55),
-                    mem_peak_pct=rng.randint(40, 85),
-                    power_w=rng.choice([250, 350, 450, 600]),
-                    location=rng.choice(
-                        ["県庁情報センター", "本庁舎サーバ室", "出先機関サーバ室", "外部データセンター"]
-                    ),
-                    maintenance_end=datetime.date(current_fy + rng.randint(0, 5), 3, 31),
-                    segment="mynumber" if system.segment_mynumber else "lgwan",
-                )
-                server.systems.add(system)
-                os_ = rng.choice(OS_CHOICES)
-                Component.objects.create(
-                    system=system, server=server, product=os_[0], edition=os_[1], product_version=os_[2]
-                )
+                with change_context(at=registered_at(system.service_start)):
+                    server = Server.objects.create(
+                        name=f"sv-{system.number.lower()}-{k + 1}",
+                        kind=ServerKind.PHYSICAL,
+                        vcpu=rng.choice([4, 8, 8, 16]),
+                        memory_gib=rng.choice([16, 32, 32, 64]),
+                        storage_gib=rng.choice([500, 1000, 2000]),
+                        cpu_avg_pct=rng.randint(2, 25),
+                        cpu_peak_pct=rng.randint(20, 70),
+                        mem_avg_pct=rng.randint(15, 55),
+                        mem_peak_pct=rng.randint(40, 85),
+                        power_w=rng.choice([250, 350, 450, 600]),
+                        location=rng.choice(
+                            ["県庁情報センター", "本庁舎サーバ室", "出先機関サーバ室", "外部データセンター"]
+                        ),
+                        maintenance_end=datetime.date(current_fy + rng.randint(0, 5), 3, 31),
+                        segment="mynumber" if system.segment_mynumber else "lgwan",
+                    )
+                    server.systems.add(system)
+                    os_ = rng.choice(OS_CHOICES)
+                    Component.objects.create(
+                        system=system, server=server, product=os_[0], edition=os_[1], product_version=os_[2]
+                    )
             if rng.random() < 0.5:
                 db = rng.choice(DB_CHOICES)
-                Component.objects.create(system=system, product=db[0], edition=db[1], product_version=db[2])
+                with change_context(at=registered_at(system.service_start)):
+                    Component.objects.create(
+                        system=system, product=db[0], edition=db[1], product_version=db[2]
+                    )
 
         # Contracts: this year's operation & maintenance contract of every system.
         for i, system in enumerate(systems, start=1):

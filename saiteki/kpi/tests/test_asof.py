@@ -106,3 +106,74 @@ def test_one_query_for_the_whole_ledger(orgs, dated):
     assert len(ledger) == 30
     assert len([q for q in ctx.captured_queries if "objectchange" in q["sql"]]) == 1
     assert len(ctx.captured_queries) <= 2  # content type (cached after the first) + the change log
+
+
+@pytest.fixture
+def platform_move(orgs, dated):
+    """税務課's system T with its own server from 2010; the platform host from 2011; in 2012 the system
+    moves to the platform and its server becomes a VM there. 教育政策課's system U from 2013."""
+    from saiteki.ledger.models import Server
+
+    with dated(2010, 4, 1):
+        t = make_system(orgs["税務課"], number="T", name="徴収", hosting_form="onprem")
+        sv = make_server([t], name="sv-t-1", kind="physical", location="本庁舎サーバ室")
+    with dated(2011, 4, 1):
+        host = Server.objects.create(name="VH-01", kind="physical", location="県庁情報センター")
+    with dated(2012, 10, 1):
+        t.hosting_form = "shared_platform"
+        t.save()
+        sv.name, sv.kind, sv.host, sv.location = "vm-t-1", "virtual", host, "県庁情報センター"
+        sv.save()
+    with dated(2013, 4, 1):
+        u = make_system(orgs["教育政策課"], number="U", name="学籍")
+        make_server([u], name="sv-u-1", kind="physical")
+    return {"t": t, "server": sv, "host": host}
+
+
+def test_server_list_as_of_follows_the_moves(platform_move):
+    assert ledger_as_of(dt.date(2010, 1, 1)).server_list() == []
+    l2010 = ledger_as_of(dt.date(2010, 12, 31)).server_list()
+    assert [(s.name, s.kind, s.host, [x.number for x in s.systems]) for s in l2010] == [
+        ("sv-t-1", "physical", "", ["T"])
+    ]
+    l2012 = {s.name: s for s in ledger_as_of(dt.date(2012, 12, 31)).server_list()}
+    assert sorted(l2012) == ["VH-01", "vm-t-1"]
+    assert (l2012["vm-t-1"].kind, l2012["vm-t-1"].host, l2012["vm-t-1"].location) == (
+        "virtual",
+        "VH-01",
+        "県庁情報センター",
+    )
+    live = ledger_as_of(dt.date.today() + dt.timedelta(days=1)).server_list()
+    assert sorted(s.name for s in live) == ["VH-01", "sv-u-1", "vm-t-1"]
+
+
+def test_server_list_as_of_is_scoped_to_the_divisions_systems(platform_move, orgs):
+    ledger = ledger_as_of(dt.date(2014, 3, 31))
+    assert [s.name for s in ledger.server_list(division_ids=[orgs["税務課"].pk])] == ["vm-t-1"]
+    assert [s.name for s in ledger.server_list(division_ids=[orgs["教育政策課"].pk])] == ["sv-u-1"]
+    assert [s.name for s in ledger.server_list(q="学籍")] == ["sv-u-1"]
+
+
+def test_as_of_page_lists_servers_for_the_date(platform_move, client, role_users):
+    from django.urls import reverse
+
+    client.force_login(role_users["admin"])
+    url = reverse("kpi:ledger_as_of")
+    page = client.get(url, {"as_of": "2012-03-31", "show": "servers"}).content.decode()
+    assert ">sv-t-1</a>" in page and ">vm-t-1</a>" not in page and 'data-testid="as-of-server-table"' in page
+    page = client.get(url, {"as_of": "平成25年3月31日", "show": "servers"}).content.decode()
+    assert ">vm-t-1</a>" in page and ">VH-01</a>" in page and ">sv-u-1</a>" not in page
+    # The server list leads there with the date chosen.
+    listing = client.get(reverse("ledger:server_list")).content.decode()
+    assert 'name="show" value="servers"' in listing and reverse("kpi:ledger_as_of") in listing
+
+
+def test_as_of_server_page_of_an_owner_shows_only_their_divisions_servers(platform_move, client, role_users):
+    from django.urls import reverse
+
+    client.force_login(role_users["owner"])  # 税務課
+    page = client.get(
+        reverse("kpi:ledger_as_of"), {"as_of": "2014-03-31", "show": "servers"}
+    ).content.decode()
+    # Its own VM (with the host's name in the host column), neither the host nor another division's server.
+    assert ">vm-t-1</a>" in page and ">sv-u-1</a>" not in page and ">VH-01</a>" not in page

@@ -53,7 +53,7 @@ def test_shared_platform_and_cloud(demo):
     assert len(baseline) == 202
     assert sum(s.on_shared_platform for s in baseline) == 74 and sum(s.on_cloud for s in baseline) == 3
     assert System.objects.filter(hosting_form="shared_platform").count() >= 74
-    vms = Server.objects.filter(kind="virtual")
+    vms = Server.objects.filter(kind="virtual", name__startswith="vm-")  # the platform's, not the planner's
     assert vms.count() == 115
     assert vms.values("host").distinct().count() == 14
     assert (
@@ -63,6 +63,30 @@ def test_shared_platform_and_cloud(demo):
     assert not Server.objects.filter(
         kind="physical", systems__hosting_form="onprem", maintenance_end__isnull=True
     ).exists()
+
+
+def test_servers_have_the_history_of_their_systems(demo):
+    """Servers are dated like their systems (not on the demo load date): before the platform was built
+    every system ran on its own physical server; by FY2013's end the 74 systems had moved and their
+    115 servers were VMs on the 14 hosts — the as-of ledger of each year shows the servers as they were."""
+    from django.db.models import Q
+
+    from saiteki.ledger.asof import ledger_as_of
+
+    loaded = set(
+        Server.objects.filter(
+            Q(name__startswith="VH-") | Q(name__startswith="vm-s") | Q(name__startswith="sv-s")
+        ).values_list("name", flat=True)
+    )
+    before = ledger_as_of(datetime.date(2009, 11, 30)).server_list()
+    assert before and all(s.kind == "physical" and s.systems for s in before)
+    assert not [s for s in before if s.name.startswith(("VH-", "vm-"))]
+    fy2013 = {s.name: s for s in ledger_as_of(datetime.date(2014, 3, 31)).server_list()}
+    assert loaded <= set(fy2013)
+    vms = [s for s in fy2013.values() if s.kind == "virtual"]
+    assert len(vms) == 115 and {s.host for s in vms} == {f"VH-{h:02d}" for h in range(1, 15)}
+    assert all(x.on_shared_platform for s in vms for x in s.systems)
+    assert all(s.systems for s in fy2013.values() if s.name.startswith("sv-s"))
 
 
 def test_recurring_cost_falls_30_percent_to_fy2014_then_level(demo):
