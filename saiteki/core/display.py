@@ -238,6 +238,25 @@ def value_text(f, value, *, names: NameResolver | None = None, date_style: str =
     return str(value)
 
 
+def field_text(obj: models.Model, name: str, *, date_style: str = "wareki") -> str | None:
+    """A field of a live object as people read it — the same rules as the history's values (choices by
+    label, yen, FY, 和暦 or ISO dates, ○/－), so a detail page and its history never disagree.
+    Related objects by their names (already loaded ones are not fetched again); an empty value is None,
+    so a template can still say what "not set" means for that field."""
+    f = obj._meta.get_field(name)
+    if f.many_to_many:
+        return "、".join(str(v) for v in getattr(obj, name).all())
+    if f.is_relation:
+        related = getattr(obj, name)
+        return str(related) if related is not None else None
+    value = f.value_from_object(obj)
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    return value_text(f, value, date_style=date_style)
+
+
 @dataclass
 class ChangeView:
     """A change-log row ready for a template (the raw :class:`ObjectChange` stays in ``change``)."""
@@ -286,6 +305,12 @@ def changes_for_display(changes: Iterable, *, date_style: str = "wareki") -> lis
                 names.want(f.related_model, before.get(k))
                 names.want(f.related_model, after.get(k))
         plans.append((ch, model, keys))
+    # The stored ``object_repr`` was written in the language of the moment (Japanese: 「令和8年度 予算額」);
+    # an English reader gets the live object's name in English where the object still exists.
+    live_names = is_english()
+    if live_names:
+        for ch, model, _keys in plans:
+            names.want(model, ch.object_id)
     names.resolve()
     out = []
     for ch, model, keys in plans:
@@ -298,7 +323,9 @@ def changes_for_display(changes: Iterable, *, date_style: str = "wareki") -> lis
             user_name=ch.user_name or _("システム"),
             role_label=role_label(ch.role),
             object_type=str(model._meta.verbose_name) if model is not None else ch.content_type.name,
-            object_repr=ch.object_repr,
+            object_repr=names.names.get((model, ch.object_id), ch.object_repr)
+            if live_names
+            else ch.object_repr,
             reason=ch.reason,
         )
         for k in keys:

@@ -12,6 +12,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.forms import WarekiDateField
+
 #: The largest value a 64-bit signed integer column (an id) holds.
 MAX_ID = 2**63 - 1
 
@@ -43,3 +45,11 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1900)
         kwargs.setdefault("max_value", 2200)
         super().__init__(*args, **kwargs)
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date as staff type it everywhere else (令和8年3月31日, R8.3.31, 2026-03-31; the API's ISO
+    dates too), shown back in 和暦 — or ISO in English mode. A date that cannot be read is a filter
+    error with the reader's Japanese message, never a silently ignored filter."""
+
+    field_class = WarekiDateField

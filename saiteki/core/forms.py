@@ -8,6 +8,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from saiteki.core.display import is_english
 from saiteki.core.errors import ParseError
 from saiteki.core.fiscal import format_date, parse_date
 
@@ -26,7 +27,9 @@ class WarekiDateInput(forms.TextInput):
 
     def format_value(self, value):
         if isinstance(value, datetime.date):
-            return format_date(value, style="wareki" if self.style == "wareki" else "iso")
+            # English readers get ISO dates everywhere (display layer); 和暦 only in Japanese mode.
+            wareki = self.style == "wareki" and not is_english()
+            return format_date(value, style="wareki" if wareki else "iso")
         return super().format_value(value)
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
-from saiteki.core.filters import IdFilter, YearFilter
+from saiteki.core.filters import DateFilter, IdFilter, YearFilter
 from saiteki.ledger.choices import (
     ClassificationLevel,
     CostCategory,
@@ -127,7 +127,7 @@ class ServerFilterSet(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(
         label=_("ネットワーク区分"), choices=NetworkSegment.choices, empty_label=_("すべて")
     )
-    maintenance_end_before = django_filters.DateFilter(
+    maintenance_end_before = DateFilter(
         label=_("保守期限（この日以前）"), field_name="maintenance_end", lookup_expr="lte"
     )
     system = IdFilter(label=_("システムID"), field_name="systems")

@@ -174,6 +174,7 @@ def _workbook_bytes(response: SurveyResponse) -> bytes:
         cost_years=survey_cost_years(campaign),
         title=f"{campaign.title}（{fiscal_year_label(campaign.fiscal_year)}）",
         instructions=instructions,
+        cost_grid=True,  # amounts by year × category, laid out as in a 予算書
     )
 
 

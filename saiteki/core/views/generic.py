@@ -23,7 +23,7 @@ from saiteki.core import permissions as perms
 from saiteki.core import registry as reg
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.display import changes_for_display
+from saiteki.core.display import changes_for_display, field_text
 from saiteki.core.errors import ApplicationError, ConflictError
 from saiteki.core.exporting import ListExporter, filter_in_words, list_workbook, xlsx_response
 from saiteki.core.exporting.lists import sort_in_words
@@ -203,10 +203,14 @@ class ObjectDetailView(ObjectMixin, View):
         return render(request, self.template_name, self.get_context(request, obj))
 
     def get_context(self, request, obj) -> dict:
+        date_style = getattr(request, "date_style", "wareki")
         return {
             "object": obj,
             "title": str(obj),
-            "fields": [(obj._meta.get_field(f).verbose_name, _display(obj, f)) for f in self.fields],
+            "fields": [
+                (obj._meta.get_field(f).verbose_name, field_text(obj, f, date_style=date_style))
+                for f in self.fields
+            ],
             "can_change": perms.can(request.user, perms.CHANGE, obj),
             "can_delete": perms.can(request.user, perms.DELETE, obj),
             "can_history": perms.can(request.user, perms.HISTORY, obj),
@@ -215,15 +219,6 @@ class ObjectDetailView(ObjectMixin, View):
             "journal_kinds": JournalEntry.Kind.choices,
             "content_type_id": ContentType.objects.get_for_model(obj).pk,
         }
-
-
-def _display(obj, field_name):
-    field = obj._meta.get_field(field_name)
-    if field.many_to_many:
-        return "、".join(str(v) for v in getattr(obj, field_name).all())
-    if field.choices:
-        return getattr(obj, f"get_{field_name}_display")()
-    return getattr(obj, field_name)
 
 
 class ObjectEditView(ObjectMixin, View):

@@ -1,4 +1,5 @@
-"""The columns of the ledger workbook: the system sheet (key システム番号) and the cost sheet (経費).
+"""The columns of the ledger workbook: the system sheet (key システム番号) and the cost sheet (経費), one
+row per cost or — in the division survey — a year × category grid (経費（年度×区分）).
 
 The columns are exactly the Japanese headers the exports write — the labels of
 :data:`~saiteki.ledger.tables.SYSTEM_TABLE` and the model's verbose names — and every display column of
@@ -19,6 +20,7 @@ from saiteki.core.display import fy_text
 from saiteki.core.importing import Column, SheetSpec, normalize_header
 from saiteki.ledger.choices import (
     ClassificationLevel,
+    CostCategory,
     HostingForm,
     LifecycleStatus,
     NetworkSegment,
@@ -199,4 +201,29 @@ COST_SHEET = SheetSpec(
     detect=("number", "category"),
 )
 
-SPECS = (SYSTEM_SHEET, COST_SHEET)
+#: The cost sheet as a 予算書 lays it out (the division survey's): one row per system × fiscal year ×
+#: 段階, one column per 経費区分. Read as the 経費 sheet's rows, one per category cell.
+GRID_CATEGORY_PREFIX = "cat_"
+COST_GRID_SHEET = SheetSpec(
+    key="cost_grid",
+    label=_("経費（年度×区分）"),
+    names=("経費（年度×区分）", "経費(年度×区分)", "経費表"),
+    columns=(
+        Column("number", _("システム番号")),
+        Column("fiscal_year", _("年度")),
+        Column("stage", _("段階")),
+        *(Column(f"{GRID_CATEGORY_PREFIX}{c.value}", c.label) for c in CostCategory),
+        Column("ro_name", _("システム名"), read_only=True),
+        Column(
+            "ro_total",
+            _("合計"),
+            aliases=("合計（円）", "合計（千円）", "合計(円)", "合計(千円)"),
+            read_only=True,
+        ),
+    ),
+    required=("number", "fiscal_year", "stage"),
+    # More specific than the 経費 sheet (which has システム番号, 年度 and 段階 too): a category column.
+    detect=("number", "fiscal_year", "stage", f"{GRID_CATEGORY_PREFIX}{CostCategory.OPERATION.value}"),
+)
+
+SPECS = (SYSTEM_SHEET, COST_SHEET, COST_GRID_SHEET)

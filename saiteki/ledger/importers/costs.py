@@ -1,8 +1,10 @@
-"""Planning the 経費 sheet of a ledger import: one row per system × fiscal year × category × stage."""
+"""Planning the 経費 sheet of a ledger import: one row per system × fiscal year × category × stage —
+or the survey's year × category grid (経費（年度×区分）), read as those rows by :class:`CostGridRows`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -27,9 +29,57 @@ from saiteki.core.importing import (
 )
 from saiteki.core.importing.cells import MAX_AMOUNT
 from saiteki.ledger.choices import CostCategory, CostStage
-from saiteki.ledger.importers.columns import CHUNK
+from saiteki.ledger.importers.columns import CHUNK, GRID_CATEGORY_PREFIX
 from saiteki.ledger.importers.writer import CostAction
 from saiteki.ledger.models import Cost, System
+
+
+class CostRows(Protocol):
+    """What cost planning reads: a sheet's name, its rows as 経費-sheet cells, and the header to name."""
+
+    name: str
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]: ...
+
+    def header(self, key: str) -> str: ...
+
+
+class CostGridRows:
+    """The year × category grid read as 経費-sheet rows: one per category cell of each row, so the grid
+    and the row-per-cost sheet are planned (and refused, and guarded) by the same code.
+
+    An error about an amount names the category's column. A row whose システム番号, 年度 or 段階 is
+    missing yields one record only, so the missing cell is reported once, not once per category.
+    """
+
+    def __init__(self, sheet: BoundSheet, *, keep_blank: bool):
+        self.sheet = sheet
+        self.name = sheet.name
+        self.keep_blank = keep_blank
+        self.categories = [
+            (key, key.removeprefix(GRID_CATEGORY_PREFIX))
+            for key in sheet.columns
+            if key.startswith(GRID_CATEGORY_PREFIX)
+        ]
+        self._amount_header = ""
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for row, values in self.sheet.rows():
+            keys = {k: values.get(k) for k in ("number", "fiscal_year", "stage")}
+            cells = [(key, category, values.get(key)) for key, category in self.categories]
+            if self.keep_blank:
+                cells = [c for c in cells if not is_blank(c[2])]
+            if any(is_blank(v) for v in keys.values()):
+                first = [(k, c, None) for k, c in self.categories[:1]] or [("number", "", None)]
+                cells = cells[:1] or first
+            for key, category, amount in cells:
+                self._amount_header = self.sheet.header(key)
+                yield row, {**keys, "category": category, "amount": amount}
+
+    def header(self, key: str) -> str:
+        if key in ("amount", "category"):
+            return self._amount_header
+        return self.sheet.header(key)
 
 
 class CostPlanning:
@@ -68,7 +118,7 @@ class CostPlanning:
                     )
                 return
 
-    def _plan_costs(self, sheet: BoundSheet) -> None:
+    def _plan_costs(self, sheet: CostRows) -> None:
         parsed: list[tuple[int, str, int, str, str, int | None]] = []
         seen: dict[tuple, int] = {}
         numbers: set[str] = set()
@@ -199,7 +249,7 @@ class CostPlanning:
             )
         self._guard_costs(sheet, systems)
 
-    def _guard_costs(self, sheet: BoundSheet, systems: dict[str, System]) -> None:
+    def _guard_costs(self, sheet: CostRows, systems: dict[str, System]) -> None:
         """Other capabilities' write guards (the review gate): once per system × year × stage written,
         in the dry run and again in the apply; a refusal is a row error, so nothing is written."""
         from saiteki.ledger.services import cost_write_check

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from saiteki.core.importing import (
     ErrorList,
     FieldChange,
     ImportPreview,
+    ImportRefused,
     RowPlan,
     clean_key,
     clean_text,
@@ -46,7 +48,7 @@ from saiteki.ledger.importers.columns import (
     SPECS,
     SYSTEM_FIELDS,
 )
-from saiteki.ledger.importers.costs import CostPlanning
+from saiteki.ledger.importers.costs import CostGridRows, CostPlanning
 from saiteki.ledger.importers.reading import SystemCells
 from saiteki.ledger.importers.workbook import ledger_workbook
 from saiteki.ledger.importers.writer import BulkWriter, CostAction, SystemAction
@@ -161,11 +163,23 @@ class SystemImporter(SystemCells, CostPlanning, BulkWriter, Importer):
             self.notes.extend(upload.notes())
             systems = upload.sheets.get("systems")
             costs = upload.sheets.get("costs")
+            grid = upload.sheets.get("cost_grid")
+            if costs is not None and grid is not None:
+                raise ImportRefused(
+                    format_lazy(
+                        _("「{a}」と「{b}」の両方のシートがあります。経費はどちらか一方に記入してください。"),
+                        a=costs.name,
+                        b=grid.name,
+                    ),
+                    code="two_cost_sheets",
+                )
             if systems is not None:
                 self._plan_systems(systems)
             if costs is not None:
                 self._check_amount_header(costs)
                 self._plan_costs(costs)
+            if grid is not None:
+                self._plan_costs(CostGridRows(grid, keep_blank=self.blank == BlankPolicy.KEEP))
         # Errors in file order (sheet by sheet, row by row), however they were found.
         sheet_order: dict[str, int] = {}
         for e in self.errors.items:

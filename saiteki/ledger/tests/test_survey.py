@@ -92,11 +92,16 @@ def test_owner_downloads_only_their_own_workbook(client, orgs, role_users):
     wb = download(client, own)
     systems = wb["情報システム"]
     assert [r[0] for r in systems.iter_rows(min_row=2, values_only=True)] == ["SYS-001", "SYS-002"]
-    years = {r[1] for r in wb["経費"].iter_rows(min_row=2, values_only=True)}
+    grid = wb["経費（年度×区分）"]
+    years = {r[1] for r in grid.iter_rows(min_row=2, values_only=True)}
     assert years == {
         fiscal_year_label(FY),
         fiscal_year_label(FY - 1),
     }  # the campaign's year and the one before
+    # As a 予算書 lays it out: a row per system × year × 段階, a column per 経費区分.
+    header = [c.value for c in grid[1]]
+    assert header[:3] == ["システム番号", "年度", "段階"] and "運用・ヘルプデスク" in header
+    assert "経費" not in wb.sheetnames
     assert "回答期限: 2026-06-30" in [c.value for c in wb["記入方法"]["A"]]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT, object_id=str(own.pk)).exists()
 
@@ -125,11 +130,12 @@ def test_owner_uploads_admin_reviews_and_applies(client, orgs, role_users):
     own = response_of(campaign, orgs, "税務課")
     client.force_login(role_users["owner"])
     wb = download(client, own)
-    ws, costs = wb["情報システム"], wb["経費"]
+    ws, costs = wb["情報システム"], wb["経費（年度×区分）"]
     ws.cell(find_row(ws, "SYS-002"), col(ws, "稼働形態")).value = "ガバメントクラウド"
     ws.cell(find_row(ws, "SYS-002"), col(ws, "運用開始日")).value = "令和3年4月1日"
     ws.append(["SYS-500", "税務相談予約システム"])  # new; the division defaults to the survey's
-    costs.append(["SYS-500", "令和8年度", "クラウド利用料", "要求額", 2_400_000])
+    costs.append(["SYS-500", "令和8年度", "要求額"])
+    costs.cell(costs.max_row, col(costs, "クラウド利用料")).value = 2_400_000
     before = ObjectChange.objects.filter(content_type__model__in=["system", "cost"]).count()
 
     r = upload_workbook(client, own, wb)
@@ -231,3 +237,57 @@ def test_apply_refuses_a_stale_review(client, orgs, role_users):
     assert "確認した後に台帳が更新された" in r.content.decode()
     own.refresh_from_db()
     assert own.status == "answered" and snapshot() == before
+
+
+def _grid_row(ws, number: str, fy_label: str, stage: str) -> int:
+    return next(
+        r
+        for r in range(2, ws.max_row + 1)
+        if (ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 3).value) == (number, fy_label, stage)
+    )
+
+
+@pytest.mark.django_db
+def test_cost_grid_round_trip_and_edits(client, orgs, role_users):
+    """The grid imports back unchanged; a changed cell updates that cost, a new cell adds one, and an
+    error names the category's column."""
+    make_ledger(orgs)
+    tax = System.objects.get(number="SYS-001")
+    Cost.objects.create(system=tax, fiscal_year=FY, category="operation", stage="budget", amount=3_000_000)
+    campaign = create_campaign(client, role_users["admin"])
+    own = response_of(campaign, orgs, "税務課")
+    client.force_login(role_users["owner"])
+
+    wb = download(client, own)
+    assert upload_workbook(client, own, wb).status_code == 302
+    own.refresh_from_db()
+    counts = own.preview["counts"]
+    assert counts.get("costs_created", 0) == counts.get("costs_updated", 0) == 0 and counts["errors"] == 0
+
+    grid = wb["経費（年度×区分）"]
+    row = _grid_row(grid, "SYS-001", fiscal_year_label(FY), "予算額")
+    assert grid.cell(row, col(grid, "運用・ヘルプデスク")).value == 3_000_000
+    grid.cell(row, col(grid, "運用・ヘルプデスク")).value = 2_700_000
+    grid.cell(row, col(grid, "通信回線")).value = "450,000"
+    assert upload_workbook(client, own, wb).status_code == 302
+    own.refresh_from_db()
+    assert own.preview["counts"]["costs_updated"] == 1 and own.preview["counts"]["costs_created"] == 1
+
+    grid.cell(row, col(grid, "通信回線")).value = "たくさん"
+    r = upload_workbook(client, own, wb)
+    assert r.status_code == 400  # refused with the error list: the cell is named by its category column
+    errors = r.content.decode().split('data-testid="import-errors"', 1)[1].split("</table>", 1)[0]
+    assert "通信回線" in errors and "たくさん" in errors
+
+
+@pytest.mark.django_db
+def test_grid_and_row_cost_sheets_together_are_refused(client, orgs, role_users):
+    make_ledger(orgs)
+    campaign = create_campaign(client, role_users["admin"])
+    own = response_of(campaign, orgs, "税務課")
+    client.force_login(role_users["owner"])
+    wb = download(client, own)
+    rows = wb.create_sheet("経費")
+    rows.append(["システム番号", "年度", "経費区分", "段階", "金額"])
+    r = upload_workbook(client, own, wb)
+    assert "両方のシートがあります" in r.content.decode()
