@@ -48,6 +48,9 @@ class Importer:
     uses_unit: ClassVar[bool] = False
     #: The reason stored on every history row (stored data, so kept in Japanese, not translated).
     reason: ClassVar[str] = "Excel取込: {file_name}"
+    #: Templates receive the importer *class* (``{{ importer.display_label }}``); without this Django
+    #: would call the class, fail on the required arguments and silently print nothing.
+    do_not_call_in_templates: ClassVar[bool] = True
 
     def __init__(
         self,

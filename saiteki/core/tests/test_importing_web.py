@@ -130,7 +130,9 @@ def test_api_uploads_are_private_and_unknown_importers_404(api_client, gadget, r
 def test_generic_pages_upload_preview_apply_and_template(client, gadget, role_users):
     client.force_login(role_users["admin"])
     url = reverse("core:import_upload", args=[NAME])
-    assert client.get(url).status_code == 200
+    upload_page = client.get(url)
+    assert upload_page.status_code == 200
+    assert "取込対象: ガジェット。" in upload_page.content.decode()  # the label, not an empty call
     template = client.get(reverse("core:import_template", args=[NAME]))
     assert template.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(template.content))
@@ -143,6 +145,7 @@ def test_generic_pages_upload_preview_apply_and_template(client, gadget, role_us
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "税の箱（画面）" in page
+    assert '<th scope="row">ガジェット</th>' in page
     fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', page).group(1)
     done = client.post(response["Location"], {"fingerprint": fingerprint})
     assert done.status_code == 302
