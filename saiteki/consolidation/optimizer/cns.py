@@ -145,17 +145,17 @@ class _State:
         self.rmeas_raw = np.zeros(cap)
         self.rsize = np.zeros((self.d, cap))
         self.room = np.full((self.d, cap), -np.inf)
-        a = np.array(a_all, dtype=np.int64)
-        c = np.array(c_all, dtype=np.int64)
+        ia = np.array(a_all, dtype=np.int64)
+        ic = np.array(c_all, dtype=np.int64)
         rb = np.array(b_all, dtype=np.int64)
-        self.ra[:total] = a
-        self.rc[:total] = c
+        self.ra[:total] = ia
+        self.rc[:total] = ic
         self.rb[:total] = rb
-        cnt = (a >= 0).astype(np.int64) + (c >= 0)
+        cnt = (ia >= 0).astype(np.int64) + (ic >= 0)
         self.rcnt[:total] = cnt
-        self.rkey[:total] = self.meas_z[a] + self.meas_z[c] - 1e-7 * cnt
-        self.rmeas_raw[:total] = self.raw_z[a] + self.raw_z[c]
-        sz = (self.sizes_z[a] + self.sizes_z[c]).T
+        self.rkey[:total] = self.meas_z[ia] + self.meas_z[ic] - 1e-7 * cnt
+        self.rmeas_raw[:total] = self.raw_z[ia] + self.raw_z[ic]
+        sz = (self.sizes_z[ia] + self.sizes_z[ic]).T
         self.rsize[:, :total] = sz
         if total:
             self.room[:, :total] = (self.caps - self.loads)[rb].T + sz
