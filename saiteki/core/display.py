@@ -249,6 +249,7 @@ def field_text(obj: models.Model, name: str, *, date_style: str = "wareki") -> s
     if f.is_relation:
         related = getattr(obj, name)
         return str(related) if related is not None else None
+    assert isinstance(f, models.Field)  # reverse relations and generic keys are relations, handled above
     value = f.value_from_object(obj)
     if value is None or value == "":
         return None
