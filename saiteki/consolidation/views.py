@@ -64,27 +64,14 @@ class HostModelDetailView(ObjectDetailView):
 
     template_name = "consolidation/hostmodel_detail.html"
 
-    yen_fields = frozenset(
-        {
-            "purchase_price",
-            "lease_per_year",
-            "maintenance_per_year",
-            "licence_per_host_per_year",
-            "licence_per_core_per_year",
-        }
-    )
-
     def get_context(self, request, obj):
+        # The generic detail view already shows yen (円 in the field's name) and numbers through the
+        # display layer; only the derived licence total is added here.
         context = super().get_context(request, obj)
-        shown = []
-        for name, (label, value) in zip(self.fields, context["fields"], strict=True):
-            if name in self.yen_fields:
-                value = format_yen(value)
-            elif isinstance(value, int):
-                value = f"{value:,}"
-            shown.append((label, value))
-        shown.append((_("ライセンス合計（1台・年額）"), format_yen(obj.licence_per_year)))
-        context["fields"] = shown
+        context["fields"] = [
+            *context["fields"],
+            (_("ライセンス合計（1台・年額）"), format_yen(obj.licence_per_year)),
+        ]
         context["scenarios"] = obj.scenarios.order_by("-fiscal_year", "name")
         return context
 

@@ -196,3 +196,12 @@ def test_scenarios_with_runs_and_used_host_models_are_kept(client, role_users, r
     assert "このホストモデルを使うシナリオがあるため削除できません" in response.content.decode()
     assert Scenario.objects.filter(pk=run.scenario.pk).exists()
     assert not ObjectChange.objects.filter(action="delete").exists()
+
+
+def test_host_model_page_shows_yen_once(client, role_users, run):
+    """The generic detail view formats yen; the page adds only the licence total (no double formatting)."""
+    hm = run.scenario.host_model
+    client.force_login(role_users["admin"])
+    page = client.get(reverse("consolidation:hostmodel_detail", args=[hm.pk])).content.decode()
+    assert f"{hm.purchase_price:,}円" in page
+    assert "ライセンス合計（1台・年額）" in page
