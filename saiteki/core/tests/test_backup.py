@@ -73,17 +73,7 @@ class Target:
     def rows(self, table: str) -> list[tuple]:
         sql = f'SELECT * FROM "{table}" ORDER BY id'
         if self.postgres:
-            import psycopg
-
-            s = connection.settings_dict
-            with psycopg.connect(
-                host=s["HOST"] or "127.0.0.1",
-                port=s["PORT"] or 5432,
-                user=s["USER"] or None,
-                password=s["PASSWORD"] or None,
-                dbname=self.name,
-            ) as conn:
-                return [tuple(r) for r in conn.execute(sql).fetchall()]
+            return _pg_rows(self.name, sql)
         # The converters Django registered (dates, booleans) apply with the same detect_types.
         conn = sqlite3.connect(self.path, detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES)
         try:
@@ -97,9 +87,31 @@ class Target:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def _pg_rows(dbname: str, sql: str) -> list[tuple]:
+    """Rows through a plain psycopg connection with its default loaders.
+
+    Django's own connection loads jsonb as text and sets the session time zone, so comparing its
+    rows with a plain connection's would compare representations, not content.
+    """
+    import psycopg
+
+    s = connection.settings_dict
+    with psycopg.connect(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"] or None,
+        password=s["PASSWORD"] or None,
+        dbname=dbname,
+    ) as conn:
+        return [tuple(r) for r in conn.execute(sql).fetchall()]
+
+
 def _source_rows(table: str) -> list[tuple]:
+    sql = f'SELECT * FROM "{table}" ORDER BY id'
+    if connection.vendor == "postgresql":
+        return _pg_rows(connection.settings_dict["NAME"], sql)
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT * FROM "{table}" ORDER BY id')
+        cursor.execute(sql)
         return [tuple(r) for r in cursor.fetchall()]
 
 
