@@ -11,10 +11,14 @@ target are reported for the record. ``BENCH_N`` sets the number of timed calls p
 from __future__ import annotations
 
 import io
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.harness import Figure, latency_figures, time_calls
@@ -44,16 +48,48 @@ def _getter(client, url: str):
     return call
 
 
+#: The scale a larger run is compared with, side by side (``SCALE=national``: 50,000 beside 400,000).
+COMPARE_SCALE = 50_000
+
+
 def run() -> list[Figure]:
+    """The ledger pages at the configured scale; above 50,000 systems, also at 50,000 for comparison.
+
+    The comparison runs in a subprocess against its own database (``BENCH_COMPARE_DATABASE_URL``, by
+    default the bench database's name + ``_50k``), so each scale keeps its data and a rerun reuses both.
+    ``BENCH_COMPARE=0`` skips it.
+    """
+    from bench.scale import scale_from_env
+
+    n_systems = scale_from_env()
+    reference: dict[str, float] = {}
+    if n_systems > COMPARE_SCALE and os.environ.get("BENCH_COMPARE", "1") != "0":
+        reference = _compare_run()
+    figures = measure(n_systems)
+    if reference:
+        figures = _side_by_side(figures, reference, n_systems)
+    if os.environ.get("BENCH_LEDGER_PAGES_ONLY") != "1":
+        from bench.scale import EXPORT_TAG
+        from saiteki.ledger.models import Tag
+
+        figures.extend(_export(_client("demo-admin"), Tag.objects.get(name=EXPORT_TAG).pk))
+        try:
+            figures.extend(_import())
+        except Exception as exc:  # noqa: BLE001 - the importer is another engineer's moving target
+            print(f"  import: failed, no import figures ({type(exc).__name__}: {exc})", flush=True)
+    return figures
+
+
+def measure(n_systems: int) -> list[Figure]:
+    """Load-time figure and every page's p50/p95 at ``n_systems`` (generating the data if needed)."""
     from django.db import connection
 
-    from bench.scale import EXPORT_TAG, ensure_scale_data, scale_from_env
+    from bench.scale import ensure_scale_data
     from saiteki.accounts.models import Organization
     from saiteki.core.fiscal import fiscal_year_of
-    from saiteki.ledger.models import Cost, System, Tag
+    from saiteki.ledger.models import Cost, System
 
     n = int(os.environ.get("BENCH_N", "40"))
-    n_systems = scale_from_env()
     report = ensure_scale_data(n_systems)
     figures: list[Figure] = []
     source = "reused, measured at generation " + report.generated_at if report.reused else report.method
@@ -84,18 +120,25 @@ def run() -> list[Figure]:
         print(f"  {name}: {url}", flush=True)
         figures.extend(latency_figures(name, time_calls(_getter(client, url), calls), target))
 
+    page("dashboard (admin, whole prefecture)", admin, "/")
+    page("dashboard (owner, own division)", owner, "/")
     page(
         "ledger list, filters (部局+状態+稼働形態)",
         admin,
         f"/ledger/systems/?bureau={bureau}&status=operating&hosting_form=onprem",
     )
-    page("ledger list, no filter", admin, "/ledger/systems/")
+    page("ledger list, no filter (with totals row)", admin, "/ledger/systems/")
     page("ledger list, free text 1 char (税)", admin, "/ledger/systems/?q=税")
+    page("ledger list, free text 2 chars (入札)", admin, "/ledger/systems/?q=入札")
     page("ledger list, free text 4 chars (財務会計)", admin, "/ledger/systems/?q=財務会計")
     page("ledger list, sorted by cost (desc)", admin, "/ledger/systems/?sort=-cost_total")
+    page("ledger list, sorted by cost (asc)", admin, "/ledger/systems/?sort=cost_total")
+    page("ledger list, 税 sorted by cost (desc)", admin, "/ledger/systems/?q=税&sort=-cost_total")
     page("ledger list, owner (own division)", owner, "/ledger/systems/")
+    page("ledger list, owner sorted by cost (desc)", owner, "/ledger/systems/?sort=-cost_total")
     page("API list /api/v1/ledger/systems/", admin, "/api/v1/ledger/systems/", API_TARGET_MS)
     page("API list /api/v1/ledger/systems/?q=税", admin, "/api/v1/ledger/systems/?q=税", API_TARGET_MS)
+    page("API list /api/v1/ledger/systems/?q=入札", admin, "/api/v1/ledger/systems/?q=入札", API_TARGET_MS)
     page(
         "API list /api/v1/ledger/costs/?fiscal_year",
         admin,
@@ -104,6 +147,7 @@ def run() -> list[Figure]:
     )
     page("karte page (demo system with history)", admin, f"/ledger/systems/{karte_pk}/?tab=karte", None)
     page("karte page (bench system)", admin, f"/ledger/systems/{bench_pk}/?tab=karte", None)
+    page("cost grid (bench system)", admin, f"/ledger/systems/{bench_pk}/costs/", LIST_TARGET_MS)
     heavy = max(10, n // 2)
     page("cost analysis (admin, whole ledger)", admin, "/ledger/cost-analysis/", LIST_TARGET_MS, heavy)
     page(
@@ -119,13 +163,86 @@ def run() -> list[Figure]:
         admin,
         f"/ledger/costs/?fiscal_year={fy}&stage=budget&group=run&bureau={bureau}",
     )
-
-    figures.extend(_export(admin, Tag.objects.get(name=EXPORT_TAG).pk))
-    try:
-        figures.extend(_import())
-    except Exception as exc:  # noqa: BLE001 - the importer is another engineer's moving target
-        print(f"  import: failed, no import figures ({type(exc).__name__}: {exc})", flush=True)
     return figures
+
+
+def _compare_url() -> str:
+    explicit = os.environ.get("BENCH_COMPARE_DATABASE_URL")
+    if explicit:
+        return explicit
+    url = os.environ["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        return f"sqlite:///{path.with_name(path.stem + '-50k' + path.suffix)}"
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name.split('?')[0]}_50k"
+
+
+def _compare_run() -> dict[str, float]:
+    """The same pages at 50,000 systems, in a subprocess on its own database: ``{figure name: value}``."""
+    url = _compare_url()
+    print(f"  comparison run at {COMPARE_SCALE:,} systems on {url.split('@')[-1]} …", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "figures.json"
+        env = {
+            **os.environ,
+            "SCALE": str(COMPARE_SCALE),
+            "BENCH_DATABASE_URL": url,
+            "DATABASE_URL": url,
+            "BENCH_COMPARE": "0",
+            "BENCH_LEDGER_PAGES_ONLY": "1",
+        }
+        root = Path(__file__).resolve().parent.parent
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.ledger", str(out)], cwd=root, env=env, check=False
+        )
+        if result.returncode != 0 or not out.exists():
+            print("  comparison run failed: no side-by-side figures", flush=True)
+            return {}
+        return {f["name"]: f["value"] for f in json.loads(out.read_text())}
+
+
+def _side_by_side(figures: list[Figure], reference: dict[str, float], n_systems: int) -> list[Figure]:
+    """Each page figure with the 50,000-system value beside it, and a table of the growth per page."""
+    label = f"{COMPARE_SCALE:,} systems"
+    rows = []
+    for f in figures:
+        if f.name in reference and f.unit == "ms":
+            f.reference, f.reference_name = reference[f.name], label
+            if f.name.endswith(" p95"):
+                rows.append((f.name.removesuffix(" p95"), reference[f.name], f.value))
+    print(f"\n  p95 per page: {COMPARE_SCALE:,} vs {n_systems:,} systems", flush=True)
+    width = max((len(r[0]) for r in rows), default=10)
+    print(f"  {'page'.ljust(width)}  {COMPARE_SCALE:>10,}  {n_systems:>10,}  growth", flush=True)
+    for name, small, large in rows:
+        growth = f"{large / small:.2f}×" if small else ""
+        print(f"  {name.ljust(width)}  {small:>8.1f}ms  {large:>8.1f}ms  {growth}", flush=True)
+    return figures
+
+
+def _main(out: str) -> int:
+    """``python -m bench.ledger OUT.json``: the page figures at ``SCALE`` on ``BENCH_DATABASE_URL``."""
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{root / 'var' / 'bench.sqlite3'}"
+    )
+    from bench.scale import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.scale import scale_from_env
+
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", verbosity=0)
+    figures = measure(scale_from_env())
+    Path(out).write_text(json.dumps([asdict(f) for f in figures], ensure_ascii=False, indent=2))
+    return 0
 
 
 def _export(client, tag_pk: int) -> list[Figure]:
@@ -294,3 +411,7 @@ def _build_import_file(importers, path: Path, rows: int) -> None:
             row[name_col] = f"取込追加システム{k + 1}"
             target.append(row)
     out.save(path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1]))

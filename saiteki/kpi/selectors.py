@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError
-from django.db.models import Count, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from saiteki.core import permissions as perms
@@ -232,10 +232,11 @@ def dashboard_for(*, user, fiscal_year: int) -> Dashboard:
     starts from ``restrict(user, "view")``, so the scope is the policy's, not the template's.
     """
     from saiteki.core.models import JournalEntry
+    from saiteki.ledger import selectors as ledger_selectors
     from saiteki.ledger.asof import ledger_at_fiscal_year_end
     from saiteki.ledger.choices import RUN_CATEGORIES, CostStage, HostingForm, LifecycleStatus
     from saiteki.ledger.kpi_sources import BASELINE_FY
-    from saiteki.ledger.models import Contract, Cost, Server, SurveyCampaign, SurveyResponse, System
+    from saiteki.ledger.models import Contract, Server, SurveyCampaign, SurveyResponse, System
     from saiteki.ledger.surveys import WAITING_STATUSES, survey_campaigns_for_user
 
     systems = System.objects.restrict(user, perms.VIEW)
@@ -244,8 +245,9 @@ def dashboard_for(*, user, fiscal_year: int) -> Dashboard:
     status_labels = dict(LifecycleStatus.choices)
     hosting_labels = dict(HostingForm.choices)
     if fiscal_year >= current_fiscal_year():
-        by_status = dict(systems.order_by().values_list("status").annotate(n=Count("pk")))
-        by_hosting = dict(systems.order_by().values_list("hosting_form").annotate(n=Count("pk")))
+        # From the ledger's system counts (kept by triggers): no count over 400,000 systems (ADR 0007).
+        by_status = ledger_selectors.system_counts_by(user=user, field="status")
+        by_hosting = ledger_selectors.system_counts_by(user=user, field="hosting_form")
     else:
         # A past year: the ledger as it was at that year's end, in the user's scope.
         ledger = ledger_at_fiscal_year_end(fiscal_year)
@@ -258,14 +260,11 @@ def dashboard_for(*, user, fiscal_year: int) -> Dashboard:
     board.by_hosting = [(str(hosting_labels[k]), by_hosting.get(k, 0)) for k in hosting_labels]
     board.systems_total = sum(by_status.values())
 
-    run = Cost.objects.filter(stage=CostStage.BUDGET, category__in=RUN_CATEGORIES)
-    if scoped:  # prefecture-wide roles read every row: no join through the systems at 50,000 systems
-        run = run.filter(system__in=systems.values("pk"))
-    totals = dict(
-        run.filter(fiscal_year__in=[fiscal_year, fiscal_year - 1, BASELINE_FY])
-        .order_by()
-        .values_list("fiscal_year")
-        .annotate(t=Sum("amount"))
+    totals = ledger_selectors.cost_totals_by_year(  # the ledger's cost summary, not the cost rows
+        user=user,
+        years=[fiscal_year, fiscal_year - 1, BASELINE_FY],
+        stage=CostStage.BUDGET,
+        categories=RUN_CATEGORIES,
     )
     board.cost_this = totals.get(fiscal_year) or 0
     board.cost_last = totals.get(fiscal_year - 1) or 0
@@ -292,16 +291,25 @@ def dashboard_for(*, user, fiscal_year: int) -> Dashboard:
         systems.filter(planned_renewal_fy__in=horizon)
         .order_by()
         .values_list("planned_renewal_fy")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("planned_renewal_fy"))  # the counted column only: an index-only scan (ADR 0007)
     )
     servers = Server.objects.restrict(user, perms.VIEW)
     start, end = dt.date(horizon[0], 4, 1), dt.date(horizon[-1] + 1, 3, 31)
-    maint: dict[int, int] = {}
-    for d in servers.filter(maintenance_end__gte=start, maintenance_end__lte=end).values_list(
-        "maintenance_end", flat=True
-    ):
-        fy = fiscal_year_of(d)
-        maint[fy] = maint.get(fy, 0) + 1
+    due_servers = servers.filter(maintenance_end__gte=start, maintenance_end__lte=end)
+    if perms.is_scoped(user, Server):  # restrict() joins through the systems: count each server once
+        due_servers = Server.objects.filter(pk__in=due_servers.values("pk"))
+    # Counted in SQL per fiscal year, not one Python row per server; counting the date column itself lets
+    # PostgreSQL answer from the maintenance_end index alone at 480,000 servers (ADR 0007).
+    counts = due_servers.aggregate(
+        **{
+            f"fy{y}": Count(
+                "maintenance_end",
+                filter=Q(maintenance_end__gte=dt.date(y, 4, 1), maintenance_end__lte=dt.date(y + 1, 3, 31)),
+            )
+            for y in horizon
+        }
+    )
+    maint = {y: counts[f"fy{y}"] for y in horizon}
     board.due = [
         {"fiscal_year": y, "renewals": renewals.get(y, 0), "maintenance": maint.get(y, 0)} for y in horizon
     ]

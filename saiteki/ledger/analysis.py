@@ -4,8 +4,11 @@ the recurring (運用等) cost since a baseline year.
 Why a module of its own: the analysis is read-only aggregation over the whole cost matrix (2.5–20
 million rows at bench/national scale), so it is written as a handful of ``GROUP BY`` queries whose
 number does not depend on how many systems, bureaus or years there are — never a loop of per-system
-queries. Everything starts from ``Cost.objects.restrict(user, "view")`` / ``System.objects.restrict``, so
-a system owner's figures are exactly the sum of the rows they may open, and every figure can be
+queries — and they read the summary tables the database keeps in step with the rows
+(:mod:`saiteki.ledger.summaries`: cost per 所属 × 稼働形態 × year × stage × category, systems per 所属 ×
+稼働形態 × 状態), so their cost does not grow with the rows either (docs/adr/0007). The summaries are
+narrowed exactly as ``Cost.objects.restrict(user, "view")`` / ``System.objects.restrict`` narrow the rows,
+so a system owner's figures are exactly the sum of the rows they may open, and every figure can be
 drilled down to those rows (the system list or the cost-row list with matching filters).
 
 Two fixed targets appear in the plans: Okayama's old target (recurring cost −30% against FY2008) and the
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.models import Organization
@@ -34,8 +37,8 @@ from saiteki.ledger.choices import (
     HostingForm,
     group_of,
 )
-from saiteki.ledger.models import Cost, System
-from saiteki.ledger.selectors import cost_group_expression
+from saiteki.ledger.models import Cost, CostSummary, System, SystemCount
+from saiteki.ledger.selectors import cost_group_expression, scoped_summary
 
 #: Baselines the plans name; any other fiscal year may still be chosen.
 BASELINE_PRESETS: Final[dict[int, object]] = {
@@ -180,7 +183,7 @@ class CostAnalysis:
 
 
 def costs_for_analysis(*, user) -> QuerySet[Cost]:
-    """The cost rows the user may see — the only starting point of every figure on the page."""
+    """The cost rows the user may see — what every figure adds up to, and what a drill-down lists."""
     return Cost.objects.restrict(user, perms.VIEW)
 
 
@@ -188,14 +191,20 @@ def systems_for_analysis(*, user) -> QuerySet[System]:
     return System.objects.restrict(user, perms.VIEW)
 
 
+def cost_summary_for_analysis(*, user) -> QuerySet[CostSummary]:
+    """The cost summary cells of the rows the user may see (:func:`costs_for_analysis`, summed)."""
+    return scoped_summary(CostSummary.objects.all(), user=user, model=Cost)
+
+
 def cost_totals_by_year_category(*, user, stage: str, until: int) -> dict[int, dict[str, int]]:
     """``{fiscal_year: {category: yen}}`` for every year up to ``until`` at one stage — one query.
 
     The by-year table, the trend and the category breakdown all come from this one aggregation, so
-    they cannot disagree with each other.
+    they cannot disagree with each other. It reads the cost summary: at most divisions × forms × years
+    × categories cells, whatever the number of cost rows.
     """
     rows = (
-        costs_for_analysis(user=user)
+        cost_summary_for_analysis(user=user)
         .filter(stage=stage, fiscal_year__lte=until)
         .order_by()
         .values("fiscal_year", "category")
@@ -208,19 +217,18 @@ def cost_totals_by_year_category(*, user, stage: str, until: int) -> dict[int, d
 
 
 def cost_totals_by_division_hosting(*, user, stage: str, fiscal_year: int) -> list[dict]:
-    """Totals of one year and stage per (所属, hosting form, build/run) — one query.
+    """Totals of one year and stage per (所属, hosting form, build/run) — one query on the cost summary.
 
-    Grouped by the division id on the system row (no join to the organisation table; divisions are
-    rolled up to bureaus in Python from :func:`division_bureaus`). The hosting form is the system's
-    current one: the ledger does not keep a per-year hosting form, so a system moved to the shared
-    platform counts there for every year (the change history has when).
+    Divisions are rolled up to bureaus in Python from :func:`division_bureaus`. The hosting form is the
+    system's current one: the ledger does not keep a per-year hosting form, so a system moved to the
+    shared platform counts there for every year (the change history has when).
     """
     return list(
-        costs_for_analysis(user=user)
+        cost_summary_for_analysis(user=user)
         .filter(stage=stage, fiscal_year=fiscal_year)
         .annotate(group=cost_group_expression())
         .order_by()
-        .values("system__owning_division", "system__hosting_form", "group")
+        .values("division", "hosting_form", "group")
         .annotate(total=Sum("amount"))
     )
 
@@ -228,11 +236,44 @@ def cost_totals_by_division_hosting(*, user, stage: str, fiscal_year: int) -> li
 def system_counts_by_division_hosting(*, user) -> list[dict]:
     """How many systems each (所属, hosting form) has in the ledger — the rows a drill-down opens."""
     return list(
-        systems_for_analysis(user=user)
+        scoped_summary(SystemCount.objects.all(), user=user, model=System)
         .order_by()
-        .values("owning_division", "hosting_form")
-        .annotate(n=Count("pk"))
+        .values("division", "hosting_form")
+        .annotate(n=Sum("systems"))
     )
+
+
+#: Filters of the cost-row list that the cost summary can express (any other means counting rows).
+COST_SUMMARY_FILTERS = frozenset(
+    {"fiscal_year", "stage", "bureau", "owning_division", "hosting_form", "group", "category"}
+)
+
+
+def cost_summary_for_rows(*, user, filters: dict | None) -> QuerySet[CostSummary] | None:
+    """The summary cells whose sum equals the cost-row list with these filters, or None when a filter
+    (free text, one system) is not one the summary has. ``filters``: the FilterSet's cleaned data."""
+    from saiteki.ledger.selectors import system_scope
+
+    active = {k: v for k, v in (filters or {}).items() if v not in (None, "", [])}
+    if set(active) - COST_SUMMARY_FILTERS:
+        return None
+    scope = system_scope(
+        user=user,
+        filters={k: v for k, v in active.items() if k in ("bureau", "owning_division", "hosting_form")},
+    )
+    if scope is None:
+        return None
+    cells = scope.narrow(cost_summary_for_analysis(user=user))
+    if "fiscal_year" in active:
+        cells = cells.filter(fiscal_year=active["fiscal_year"])
+    if "stage" in active:
+        cells = cells.filter(stage=active["stage"])
+    if "category" in active:
+        cells = cells.filter(category=active["category"])
+    if "group" in active:
+        categories = BUILD_CATEGORIES if active["group"] == CostGroup.BUILD else RUN_CATEGORIES
+        cells = cells.filter(category__in=[c.value for c in categories])
+    return cells
 
 
 def division_bureaus(*, division_ids) -> dict[int, tuple[int | None, int, str]]:
@@ -257,11 +298,8 @@ def cost_analysis(*, user, fiscal_year: int, stage: str = DEFAULT_STAGE, baselin
     showing as "no data" rather than as a fall to zero.
     """
     by_year_cat = cost_totals_by_year_category(user=user, stage=stage, until=fiscal_year)
-    cells = [
-        {"division": c["system__owning_division"], "hosting_form": c["system__hosting_form"], **c}
-        for c in cost_totals_by_division_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
-    ]
-    counts = [{"division": c["owning_division"], **c} for c in system_counts_by_division_hosting(user=user)]
+    cells = cost_totals_by_division_hosting(user=user, stage=stage, fiscal_year=fiscal_year)
+    counts = system_counts_by_division_hosting(user=user)
     return cost_analysis_of(
         fiscal_year=fiscal_year,
         stage=stage,

@@ -371,10 +371,13 @@ def load_ledger() -> str:
                     rows.append((*cell, CostStage.BUDGET.value, budget))
                 if fy < current_fy:
                     rows.append((*cell, CostStage.ACTUAL.value, _round(budget * rng.uniform(0.88, 1.0))))
+    # 1,000 rows per INSERT: the summary triggers (ADR 0007) then run once per statement, not per row.
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO ledger_cost (created_at, updated_at, version, system_id, fiscal_year, category, stage, amount)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            cursor.execute(
+                "INSERT INTO ledger_cost (created_at, updated_at, version, system_id, fiscal_year, category, stage, amount)"
+                " VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch)),
+                [value for row in batch for value in row],
+            )
     return f"{len(systems)}システム、サーバ{Server.objects.count()}台、経費{len(rows):,}件"

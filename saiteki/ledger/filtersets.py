@@ -109,7 +109,9 @@ class SystemFilterSet(django_filters.FilterSet):
         _style(self)
 
     def search(self, queryset, name, value):
-        return text_search(queryset, value, ("number", "name", "purpose", "business"))
+        from saiteki.ledger.selectors import system_text_search  # gram index on PostgreSQL (ADR 0007)
+
+        return system_text_search(queryset, value)
 
     def filter_segment(self, queryset, name, value):
         return queryset.filter(**{f"segment_{value}": True}) if value in NetworkSegment.values else queryset

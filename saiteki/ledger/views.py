@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -45,6 +47,20 @@ from saiteki.ledger.forms import (
 )
 from saiteki.ledger.models import Component, Contract, Municipality, SavedFilter, Server, System, Tag, Vendor
 from saiteki.ledger.tables import CONTRACT_TABLE, SERVER_TABLE, SYSTEM_TABLE
+
+
+class KnownCountPaginator(Paginator):
+    """A Paginator told its count (from a summary table) instead of counting the rows; None counts."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        if self._known_count is not None:
+            return self._known_count
+        return super().count
 
 
 def _stage(request) -> str:
@@ -84,13 +100,51 @@ class SystemListView(ObjectListView):
             )
         return super().get(request, *args, **kwargs)
 
+    def filtered(self, request):
+        qs, filterset, sort = super().filtered(request)
+        self._filterset, self._sort = filterset, sort
+        return qs, filterset, sort
+
+    def _scope(self) -> selectors.SystemScope | None:
+        """The summary scope of the filters shown (None: count and total the listed rows themselves)."""
+        if not hasattr(self, "_scope_cache"):
+            filterset = self._filterset
+            if filterset is not None and filterset.is_bound and not filterset.is_valid():
+                self._scope_cache = None  # the list shows nothing; the rows say so
+            else:
+                data = filterset.form.cleaned_data if filterset is not None and filterset.is_bound else None
+                self._scope_cache = selectors.system_scope(user=self.request.user, filters=data)
+        return self._scope_cache
+
+    def paginate(self, request, qs):
+        """The count from the system counts when the filters are a scope (exact, a few hundred rows);
+        otherwise the listed systems are counted. A cost sort walks the per-system totals' index."""
+        scope = self._scope()
+        count = selectors.system_count(scope) if scope is not None else qs.count()
+        self._count = count
+        if self._sort.lstrip("-") == "cost_total":
+            qs = selectors.CostOrderedSystems(
+                qs,
+                fiscal_year=request.fiscal_year,
+                stage=_stage(request),
+                descending=self._sort.startswith("-"),
+                count=count,
+                scope=scope,
+            )
+        return KnownCountPaginator(qs, self.paginate_by, count=count).get_page(request.GET.get("page"))
+
     def totals(self, qs, columns) -> dict | None:
-        """One sum over the listed systems' cost rows, instead of summing a per-system subquery
-        (which costs one correlated subquery per system on large ledgers)."""
+        """The totals row from the summaries (scope filters) or the listed systems' per-system totals —
+        never from the cost rows. Free text or tags matching more than ``TOTALS_LIMIT`` systems show no
+        total (a note says why) instead of summing tens of thousands of systems on every page."""
         if not any(c.name == "cost_total" for c in columns):
             return None
+        scope = self._scope()
+        if scope is None and getattr(self, "_count", 0) > selectors.TOTALS_LIMIT:
+            self._totals_omitted = True
+            return None
         total = selectors.cost_total_for_systems(
-            systems=qs, fiscal_year=self.request.fiscal_year, stage=_stage(self.request)
+            systems=qs, fiscal_year=self.request.fiscal_year, stage=_stage(self.request), scope=scope
         )
         return {"cost_total": total}
 
@@ -100,6 +154,8 @@ class SystemListView(ObjectListView):
 
     def extra_context(self, request):
         return {
+            "totals_omitted": getattr(self, "_totals_omitted", False),
+            "totals_limit": selectors.TOTALS_LIMIT,
             "saved_filters": SavedFilter.objects.filter(user=request.user),
             "stages": CostStage.choices,
             "stage": _stage(request),
