@@ -349,7 +349,7 @@ def karte_timeline(
 class SystemGramsMatch(Func):
     """PostgreSQL: the system's 1–2 character grams contain those of ``word`` (GIN index, migration 0006)."""
 
-    function = "ledger_system_grams"
+    function = "public.ledger_system_grams"
     output_field = BooleanField()
 
     def __init__(self, word: str):
@@ -358,7 +358,7 @@ class SystemGramsMatch(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = super().as_sql(compiler, connection, **extra_context)
-        return f"{sql} @> ledger_query_grams(%s)", (*params, self.word)
+        return f"{sql} @> public.ledger_query_grams(%s)", (*params, self.word)
 
 
 def search_words(text: str) -> list[str]:

@@ -11,6 +11,10 @@ row-level triggers with a ``WHEN`` clause, so an update that changes nothing sum
 writes ``version``/``updated_at`` on every row it touches) never calls the function. SQLite has only
 row-level triggers, which is fine for the demo and small prefectures.
 
+On PostgreSQL every table and function the trigger functions name is schema-qualified (``public.``):
+they must not depend on the caller's ``search_path``. A restore runs with ``search_path = ''``
+(pg_dump's preamble), and a data-only restore into a migrated database fires these triggers there.
+
 Each summary row carries the number of rows it sums; a row whose count drops to zero is deleted (a
 partial index on ``count <= 0`` makes that delete a no-op lookup), so "no row" keeps meaning "no cost
 registered" (未登録), never a misleading 0円. Deltas are applied in key order, so two transactions that
@@ -32,44 +36,44 @@ from django.db import connection as default_connection
 
 # ``{delta}`` is a relation of (system_id, fiscal_year, stage, category, amount, n): the signed change.
 _PG_APPLY_COST_DELTA = """
-    INSERT INTO ledger_costsummary AS t (division_id, hosting_form, fiscal_year, stage, category, amount, cost_rows)
+    INSERT INTO public.ledger_costsummary AS t (division_id, hosting_form, fiscal_year, stage, category, amount, cost_rows)
     SELECT s.owning_division_id, s.hosting_form, d.fiscal_year, d.stage, d.category, sum(d.amount), sum(d.n)
-    FROM ({delta}) AS d JOIN ledger_system AS s ON s.id = d.system_id
+    FROM ({delta}) AS d JOIN public.ledger_system AS s ON s.id = d.system_id
     GROUP BY 1, 2, 3, 4, 5
     HAVING sum(d.amount) <> 0 OR sum(d.n) <> 0
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (division_id, hosting_form, fiscal_year, stage, category) DO UPDATE
     SET amount = t.amount + EXCLUDED.amount, cost_rows = t.cost_rows + EXCLUDED.cost_rows;
-    DELETE FROM ledger_costsummary WHERE cost_rows <= 0;
-    INSERT INTO ledger_systemcosttotal AS t
+    DELETE FROM public.ledger_costsummary WHERE cost_rows <= 0;
+    INSERT INTO public.ledger_systemcosttotal AS t
         (system_id, fiscal_year, stage, division_id, hosting_form, status, amount, cost_rows)
     SELECT d.system_id, d.fiscal_year, d.stage, s.owning_division_id, s.hosting_form, s.status,
            sum(d.amount), sum(d.n)
-    FROM ({delta}) AS d JOIN ledger_system AS s ON s.id = d.system_id
+    FROM ({delta}) AS d JOIN public.ledger_system AS s ON s.id = d.system_id
     GROUP BY 1, 2, 3, 4, 5, 6
     HAVING sum(d.amount) <> 0 OR sum(d.n) <> 0
     ORDER BY 1, 2, 3
     ON CONFLICT (system_id, fiscal_year, stage) DO UPDATE
     SET amount = t.amount + EXCLUDED.amount, cost_rows = t.cost_rows + EXCLUDED.cost_rows;
-    DELETE FROM ledger_systemcosttotal WHERE cost_rows <= 0;
+    DELETE FROM public.ledger_systemcosttotal WHERE cost_rows <= 0;
 """
 
 _PG_APPLY_COUNT_DELTA = """
-    INSERT INTO ledger_systemcount AS t (division_id, hosting_form, status, systems)
+    INSERT INTO public.ledger_systemcount AS t (division_id, hosting_form, status, systems)
     SELECT d.division_id, d.hosting_form, d.status, sum(d.n)
     FROM ({delta}) AS d
     GROUP BY 1, 2, 3
     HAVING sum(d.n) <> 0
     ORDER BY 1, 2, 3
     ON CONFLICT (division_id, hosting_form, status) DO UPDATE SET systems = t.systems + EXCLUDED.systems;
-    DELETE FROM ledger_systemcount WHERE systems <= 0;
+    DELETE FROM public.ledger_systemcount WHERE systems <= 0;
 """
 
 _PG_COST_COLUMNS = "system_id, fiscal_year, stage, category"
 
 # The per-system totals carry their system's 所属, 稼働形態 and 状態 (both databases: NEW is the row).
 _SCOPE_COPY = """
-    UPDATE ledger_systemcosttotal
+    UPDATE {schema}ledger_systemcosttotal
     SET division_id = NEW.owning_division_id, hosting_form = NEW.hosting_form, status = NEW.status
     WHERE system_id = NEW.id;
 """
@@ -77,7 +81,7 @@ _SCOPE_COPY = """
 
 def _pg_function(name: str, body: str) -> str:
     return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+        f"CREATE OR REPLACE FUNCTION public.{name}() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
         f"BEGIN\n{body}\nRETURN NULL;\nEND\n$fn$;"
     )
 
@@ -120,45 +124,45 @@ POSTGRESQL_INSTALL = [
             "NEW.status AS status, 1 AS n "
             "UNION ALL SELECT OLD.owning_division_id, OLD.hosting_form, OLD.status, -1"
         )
-        + _SCOPE_COPY,
+        + _SCOPE_COPY.format(schema="public."),
     ),
     # A system moved to another 所属 or 稼働形態 takes its cost rows with it.
     _pg_function(
         "ledger_system_cost_move",
         """
-    INSERT INTO ledger_costsummary AS t (division_id, hosting_form, fiscal_year, stage, category, amount, cost_rows)
+    INSERT INTO public.ledger_costsummary AS t (division_id, hosting_form, fiscal_year, stage, category, amount, cost_rows)
     SELECT m.division_id, m.hosting_form, c.fiscal_year, c.stage, c.category, sum(m.sign * c.amount), sum(m.sign)
     FROM (VALUES (NEW.owning_division_id, NEW.hosting_form, 1), (OLD.owning_division_id, OLD.hosting_form, -1))
          AS m(division_id, hosting_form, sign)
-    CROSS JOIN ledger_cost AS c
+    CROSS JOIN public.ledger_cost AS c
     WHERE c.system_id = NEW.id
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (division_id, hosting_form, fiscal_year, stage, category) DO UPDATE
     SET amount = t.amount + EXCLUDED.amount, cost_rows = t.cost_rows + EXCLUDED.cost_rows;
-    DELETE FROM ledger_costsummary WHERE cost_rows <= 0;
+    DELETE FROM public.ledger_costsummary WHERE cost_rows <= 0;
 """,
     ),
     "CREATE TRIGGER ledger_cost_summary_insert AFTER INSERT ON ledger_cost "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_cost_summary_insert()",
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_cost_summary_insert()",
     "CREATE TRIGGER ledger_cost_summary_delete AFTER DELETE ON ledger_cost "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_cost_summary_delete()",
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_cost_summary_delete()",
     "CREATE TRIGGER ledger_cost_summary_update AFTER UPDATE OF system_id, fiscal_year, stage, category, amount "
     "ON ledger_cost FOR EACH ROW WHEN (OLD.system_id IS DISTINCT FROM NEW.system_id "
     "OR OLD.fiscal_year IS DISTINCT FROM NEW.fiscal_year OR OLD.stage IS DISTINCT FROM NEW.stage "
     "OR OLD.category IS DISTINCT FROM NEW.category OR OLD.amount IS DISTINCT FROM NEW.amount) "
-    "EXECUTE FUNCTION ledger_cost_summary_update()",
+    "EXECUTE FUNCTION public.ledger_cost_summary_update()",
     "CREATE TRIGGER ledger_system_count_insert AFTER INSERT ON ledger_system "
-    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_system_count_insert()",
+    "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_system_count_insert()",
     "CREATE TRIGGER ledger_system_count_delete AFTER DELETE ON ledger_system "
-    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_system_count_delete()",
+    "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.ledger_system_count_delete()",
     "CREATE TRIGGER ledger_system_count_update AFTER UPDATE OF owning_division_id, hosting_form, status "
     "ON ledger_system FOR EACH ROW WHEN (OLD.owning_division_id IS DISTINCT FROM NEW.owning_division_id "
     "OR OLD.hosting_form IS DISTINCT FROM NEW.hosting_form OR OLD.status IS DISTINCT FROM NEW.status) "
-    "EXECUTE FUNCTION ledger_system_count_update()",
+    "EXECUTE FUNCTION public.ledger_system_count_update()",
     "CREATE TRIGGER ledger_system_cost_move AFTER UPDATE OF owning_division_id, hosting_form "
     "ON ledger_system FOR EACH ROW WHEN (OLD.owning_division_id IS DISTINCT FROM NEW.owning_division_id "
-    "OR OLD.hosting_form IS DISTINCT FROM NEW.hosting_form) EXECUTE FUNCTION ledger_system_cost_move()",
+    "OR OLD.hosting_form IS DISTINCT FROM NEW.hosting_form) EXECUTE FUNCTION public.ledger_system_cost_move()",
 ]
 
 _PG_TRIGGERS = [
@@ -171,7 +175,7 @@ _PG_TRIGGERS = [
     ("ledger_system", "ledger_system_cost_move"),
 ]
 POSTGRESQL_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name in _PG_TRIGGERS] + [
-    f"DROP FUNCTION IF EXISTS {name}()" for _table, name in _PG_TRIGGERS
+    f"DROP FUNCTION IF EXISTS public.{name}()" for _table, name in _PG_TRIGGERS
 ]
 
 # -- SQLite (row-level triggers only) -------------------------------------------------------------------
@@ -235,7 +239,7 @@ SQLITE_INSTALL = [
     + _SQLITE_COUNT_CELL.format(row="OLD", sign="-")
     + _SQLITE_COUNT_CELL.format(row="NEW", sign="")
     + " DELETE FROM ledger_systemcount WHERE systems <= 0;"
-    + _SCOPE_COPY
+    + _SCOPE_COPY.format(schema="")
     + " END",
     "CREATE TRIGGER ledger_system_cost_move AFTER UPDATE OF owning_division_id, hosting_form "
     "ON ledger_system WHEN OLD.owning_division_id IS NOT NEW.owning_division_id "

@@ -8,6 +8,10 @@ on it answers ``@> ledger_query_grams(word)`` — the word itself for one charac
 from the index for words of any length, in any database locale and without an extension. For 1–2
 characters the match is exact (the gram is the word); longer words are re-checked with the substring
 condition the list always used. SQLite needs nothing: the demo and small prefectures scan.
+
+The functions call each other schema-qualified (``public.ledger_grams``): a restore (pg_dump's SQL,
+``manage.py restore``) runs with ``search_path = ''`` and builds the index by calling
+``ledger_system_grams``, which would not find an unqualified ``ledger_grams`` there.
 """
 
 from django.db import migrations
@@ -15,7 +19,7 @@ from django.db import migrations
 PG_UP = [
     # Characters and character pairs of a text, without whitespace (the separator between fields).
     r"""
-    CREATE OR REPLACE FUNCTION ledger_grams(t text) RETURNS text[]
+    CREATE OR REPLACE FUNCTION public.ledger_grams(t text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
       SELECT coalesce(array_agg(DISTINCT g), '{}'::text[]) FROM (
         SELECT substr(t, i, 1) AS g FROM generate_series(1, char_length(t)) AS i
@@ -26,15 +30,15 @@ PG_UP = [
     $$
     """,
     r"""
-    CREATE OR REPLACE FUNCTION ledger_system_grams(number text, name text, purpose text, business text)
+    CREATE OR REPLACE FUNCTION public.ledger_system_grams(number text, name text, purpose text, business text)
     RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-      SELECT ledger_grams(upper(coalesce(number, '') || E'\n' || coalesce(name, '') || E'\n'
+      SELECT public.ledger_grams(upper(coalesce(number, '') || E'\n' || coalesce(name, '') || E'\n'
                                 || coalesce(purpose, '') || E'\n' || coalesce(business, '')))
     $$
     """,
     # What a word must contain: itself (one character) or each of its pairs.
     r"""
-    CREATE OR REPLACE FUNCTION ledger_query_grams(word text) RETURNS text[]
+    CREATE OR REPLACE FUNCTION public.ledger_query_grams(word text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
       SELECT CASE WHEN char_length(w) <= 1 THEN ARRAY[w]
              ELSE ARRAY(SELECT DISTINCT substr(w, i, 2) FROM generate_series(1, char_length(w) - 1) AS i)
@@ -43,13 +47,13 @@ PG_UP = [
     $$
     """,
     "CREATE INDEX IF NOT EXISTS ledger_system_grams_gin ON ledger_system "
-    "USING gin (ledger_system_grams(number, name, purpose, business))",
+    "USING gin (public.ledger_system_grams(number, name, purpose, business))",
 ]
 PG_DOWN = [
     "DROP INDEX IF EXISTS ledger_system_grams_gin",
-    "DROP FUNCTION IF EXISTS ledger_query_grams(text)",
-    "DROP FUNCTION IF EXISTS ledger_system_grams(text, text, text, text)",
-    "DROP FUNCTION IF EXISTS ledger_grams(text)",
+    "DROP FUNCTION IF EXISTS public.ledger_query_grams(text)",
+    "DROP FUNCTION IF EXISTS public.ledger_system_grams(text, text, text, text)",
+    "DROP FUNCTION IF EXISTS public.ledger_grams(text)",
 ]
 
 
