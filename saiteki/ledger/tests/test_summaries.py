@@ -122,3 +122,24 @@ def test_rebuild_repairs_a_summary_and_the_command_reports_it(orgs, capsys):
     _in_step()
     call_command("ledger_summaries", "--check")
     assert "一致" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL functions")
+def test_postgres_functions_and_triggers_work_with_an_empty_search_path(orgs):
+    """A restore runs pg_dump's SQL with ``search_path = ''``: building the gram index and firing the
+    summary triggers there must not depend on it (an unqualified ``ledger_grams`` broke the restore)."""
+    system = _system("Q1", orgs["税務課"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL search_path = ''")
+        cursor.execute("SELECT public.ledger_system_grams('Q1', '県税', NULL, NULL) @> ARRAY['県税']")
+        assert cursor.fetchone()[0] is True
+        cursor.execute(
+            "INSERT INTO public.ledger_cost (system_id, fiscal_year, category, stage, amount, version, "
+            "created_at, updated_at) VALUES (%s, 2024, 'hw_lease', 'budget', 70, 1, now(), now())",
+            [system.pk],
+        )
+        cursor.execute(
+            "UPDATE public.ledger_system SET hosting_form = 'shared_platform' WHERE id = %s", [system.pk]
+        )
+        cursor.execute("RESET search_path")
+    _in_step()
