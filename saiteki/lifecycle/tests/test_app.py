@@ -289,6 +289,23 @@ def test_risk_list_total_comes_from_the_status_counts_and_stays_exact(client, ro
     assert total({"status": "bogus"})[0] == 0
 
 
+def test_status_counts_agree_with_the_status_of_each_row_on_every_boundary_day(role_users, ledger):
+    """The counts (filtered aggregates) and the list's status (the CASE) are one rule, NULL dates too."""
+    from collections import Counter
+
+    admin = role_users[Role.ADMIN]
+    rows = list(ComponentLifecycle.objects.all())
+    days = {TODAY, datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)}
+    for lc in rows:
+        for d in (lc.eff_support, lc.eff_eol, lc.eff_extended):
+            if d is not None:
+                days |= {d - datetime.timedelta(days=1), d, d + datetime.timedelta(days=1)}
+    for day in sorted(days):
+        expected = Counter(lc.status for lc in selectors.component_risks(user=admin, on=day))
+        assert selectors.status_counts(user=admin, on=day) == dict(expected), day
+    assert len({frozenset(selectors.status_counts(user=admin, on=d)) for d in days}) > 1
+
+
 def test_renewal_forecast_and_export(client, role_users, ledger):
     rows = selectors.renewal_forecast(user=role_users[Role.ADMIN])
     tax = next(r for r in rows if r.number == "S-TAX")
