@@ -240,16 +240,18 @@ def _with_sections(
             "blank": ledger.blank or BlankPolicy.KEEP,
             "division": response.division,
         }
-        if apply:
+        part = pipeline.import_preview(**kwargs)
+        if apply and not part.has_errors and part.rows:
+            # Only a section with changes is applied (and audited): an unchanged sheet leaves no event.
             try:
                 part = pipeline.import_apply(request=request, audit_obj=response, **kwargs)
-            except ImportRowErrors as exc:  # show the whole file's diff with the section's errors
-                merged.rows.extend(exc.preview.rows)
-                merged.errors.extend(exc.preview.errors)
-                merged.error_count += exc.preview.error_count
-                raise ImportRowErrors(merged) from exc
-        else:
-            part = pipeline.import_preview(**kwargs)
+            except ImportRowErrors as exc:
+                part = exc.preview
+        if apply and part.has_errors:  # show the whole file's diff with the section's errors
+            merged.rows.extend(part.rows)
+            merged.errors.extend(part.errors)
+            merged.error_count += part.error_count
+            raise ImportRowErrors(merged)
         merged.rows.extend(part.rows)
         merged.errors.extend(part.errors)
         merged.error_count += part.error_count
