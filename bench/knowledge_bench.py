@@ -164,7 +164,8 @@ def ensure_corpus(n: int) -> tuple[int, float, bool]:
 
 
 def _print_plan(owner) -> None:
-    """The count's plan for 「税」 as the planner picks it (no planner settings are changed anywhere)."""
+    """The plan of counting 「税」's hits on their own (the candidate scan the search starts from), as the
+    planner picks it: no planner setting is changed anywhere."""
     from django.db import connection
 
     from saiteki.knowledge.models import Article
@@ -177,7 +178,7 @@ def _print_plan(owner) -> None:
             "WHERE k.keys @> %s::text[] AND k.article_id NOT IN (SELECT unnest(%s::integer[]))",
             [["税"], hidden],
         )
-        print("  plan of the count for 「税」:")
+        print("  plan of counting the hits of 「税」:")
         for (line,) in cur.fetchall():
             print(f"    {line}")
 

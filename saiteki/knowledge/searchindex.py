@@ -329,29 +329,33 @@ def ranked_page_pg(
         where.append("k.keys @> %s::text[]")
         params.append(needed)
     if verify:
-        # Only terms the keys cannot answer exactly read the (TOASTed) text of their candidates.
+        # Only terms the keys cannot answer exactly read the (TOASTed) text, of their candidates only: a
+        # scalar subquery per candidate row (an EXISTS would be flattened into a semi-join, and the
+        # planner then scans the whole wide table with strpos).
         checks = " AND ".join("strpos(s.text, %s) > 0" for _ in verify)
-        where.append(
-            f"EXISTS (SELECT 1 FROM knowledge_articlesearch s WHERE s.article_id = k.article_id AND {checks})"
-        )
+        where.append(f"(SELECT {checks} FROM knowledge_articlesearch s WHERE s.article_id = k.article_id)")
         params += verify
     where.append(f"k.article_id {'NOT IN' if exclude else 'IN'} ({allowed_sql})")
     params += allowed_params
     condition = " AND ".join(where)
     score, score_params = _pg_score(terms)
     with connection.cursor() as cur:
+        # The count rides along as a window over every hit, so the candidates are found and verified
+        # once for both the page and the count.
         cur.execute(
-            f"SELECT k.article_id, ({score})::float8 AS score FROM knowledge_searchkeys k "
+            f"SELECT k.article_id, ({score})::float8 AS score, count(*) OVER () FROM knowledge_searchkeys k "
             f"JOIN knowledge_article a ON a.id = k.article_id WHERE {condition} "
             "ORDER BY score DESC, a.updated_at DESC, a.id DESC LIMIT %s OFFSET %s",
             [*score_params, *params, limit, offset],
         )
         rows = cur.fetchall()
-        if len(rows) == limit or offset:
+        if rows:
+            count = rows[0][2]
+        elif offset:  # a page past the end: count the hits on their own
             cur.execute(f"SELECT count(*) FROM knowledge_searchkeys k WHERE {condition}", params)
             count = cur.fetchone()[0]
         else:
-            count = len(rows)
+            count = 0
     return RankedPage(count=count, ids=[r[0] for r in rows], scores={r[0]: float(r[1]) for r in rows})
 
 

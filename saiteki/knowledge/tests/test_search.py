@@ -180,14 +180,17 @@ def test_fast_path_matches_the_generic_path(corpus, orgs, role_users, word, who)
 
 
 def test_fast_path_with_a_filter_matches_the_generic_path(corpus, role_users):
+    from django.db import connection
+
     from saiteki.knowledge.choices import ArticleKind
 
     Article.objects.filter(title__in=["県税の納付方法", "電子入札の操作"]).update(kind=ArticleKind.PROCEDURE)
     user = role_users["viewer"]
-    for word in ("税", "入札", "申請"):
+    for word in ("税", "入札", "納付", "電子入札"):
         reference = _generic(user, word, kind=ArticleKind.PROCEDURE)
         page = article_search(user=user, q=word, kind=ArticleKind.PROCEDURE, limit=100)
-        assert [r.article.pk for r in page.results] == [pk for pk, _ in reference] or (
-            {r.article.pk for r in page.results} == {pk for pk, _ in reference}
-        )
-        assert page.count == len(reference)
+        assert reference and page.count == len(reference), word
+        if connection.vendor == "postgresql":
+            assert [(r.article.pk, r.score) for r in page.results] == reference, word
+        else:  # SQLite ranks with bm25 inside FTS5: the same articles, its own order
+            assert {r.article.pk for r in page.results} == {pk for pk, _ in reference}, word
