@@ -186,10 +186,11 @@ def _pages(run) -> list[Figure]:
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             size = len(call().content)
+        count = len(queries.captured_queries)  # read now: later requests reset the connection's log
         label = f"{name} ({username})"
         figures += latency_figures(label, time_calls(call, PAGE_SAMPLES), target_p95_ms=target)
-        figures.append(Figure(f"{label} queries", len(queries.captured_queries), "n"))
-        print(f"  {label}: {len(queries.captured_queries)} queries, {size / 1000:.0f} kB", flush=True)
+        figures.append(Figure(f"{label} queries", count, "n"))
+        print(f"  {label}: {count} queries, {size / 1000:.0f} kB", flush=True)
     return figures
 
 
