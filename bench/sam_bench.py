@@ -136,6 +136,61 @@ def run() -> list[Figure]:
         )
     )
     print(f"  reconciliation {seconds:.2f} s, of which the SQL aggregate {run.sql_seconds:.3f} s", flush=True)
+    figures += _pages(run)
+    return figures
+
+
+PAGE_SAMPLES = int(os.environ.get("SAM_BENCH_PAGE_SAMPLES", "40") or 40)
+
+
+def _pages(run) -> list[Figure]:
+    """SAM's pages and its reconciliation API at this scale, through the full Django stack (SPEC §4: pages
+    p95 < 300 ms, API p95 < 150 ms), with each page's query count and size."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.harness import latency_figures, time_calls
+    from saiteki.accounts.models import User
+    from saiteki.sam import selectors
+    from saiteki.sam.models import InventoryTask
+
+    campaign = selectors.current_campaign()
+    owner = User.objects.get(username="demo-owner")
+    task = (
+        InventoryTask.objects.restrict(owner, "view").filter(campaign=campaign).first()
+        if campaign is not None
+        else None
+    )
+    pages = [
+        ("demo-admin", "SAM dashboard", "/sam/", 300),
+        ("demo-owner", "SAM dashboard", "/sam/", 300),
+        ("demo-admin", "reconciliation run page", f"/sam/runs/{run.pk}/", 300),
+        ("demo-admin", "API /api/v1/sam/reconciliation/", "/api/v1/sam/reconciliation/", 150),
+        ("demo-owner", "API /api/v1/sam/reconciliation/", "/api/v1/sam/reconciliation/", 150),
+        ("demo-admin", "SAM device list", "/sam/devices/", 300),
+    ]
+    if task is not None:
+        pages.append(("demo-owner", "inventory task page", f"/sam/inventory/tasks/{task.pk}/", 300))
+    figures: list[Figure] = []
+    for username, name, url, target in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=username))
+
+        def call(client=client, url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        call()  # warm: the first request's signals reset the query log
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            size = len(call().content)
+        count = len(queries.captured_queries)  # read now: later requests reset the connection's log
+        label = f"{name} ({username})"
+        figures += latency_figures(label, time_calls(call, PAGE_SAMPLES), target_p95_ms=target)
+        figures.append(Figure(f"{label} queries", count, "n"))
+        print(f"  {label}: {count} queries, {size / 1000:.0f} kB", flush=True)
     return figures
 
 

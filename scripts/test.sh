@@ -3,6 +3,7 @@
 #   REQUIRE_POSTGRES=1  fail if PostgreSQL does not answer (CI sets it)
 #   DATABASE_URL        PostgreSQL to test on (default postgres://postgres@127.0.0.1:5432/saiteki)
 #   PYTEST_ARGS         extra pytest arguments (e.g. "-k ledger")
+#   PYTEST_WORKERS      parallel pytest processes (default: one per CPU; 0 runs in one process)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -47,10 +48,15 @@ echo "==> makemigrations --check"
 $PY manage.py makemigrations --check --dry-run -v1 || exit 1
 $PY manage.py compilemessages -v0 --ignore ".venv/*" --ignore "var/*" || exit 1
 
+# pytest-xdist: one process per CPU, a test file stays on one worker (its module fixtures are built once).
+# Each worker gets its own test database (test_saiteki_gw0, …) and its own tmp/media folders.
+workers=(-n "${PYTEST_WORKERS:-auto}" --dist loadfile)
+[ "${PYTEST_WORKERS:-auto}" = 0 ] && workers=()
+
 ran=()
 status=0
 echo "==> pytest (SQLite)"
-DATABASE_URL="sqlite:///var/test-saiteki.sqlite3" $PY -m pytest ${PYTEST_ARGS:-} || status=1
+DATABASE_URL="sqlite:///var/test-saiteki.sqlite3" $PY -m pytest "${workers[@]}" ${PYTEST_ARGS:-} || status=1
 ran+=("SQLite")
 
 PG_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/saiteki}
@@ -66,7 +72,7 @@ except Exception as exc:
 PYEOF
 then
   echo "==> pytest (PostgreSQL: ${PG_URL%%\?*})"
-  DATABASE_URL="$PG_URL" $PY -m pytest ${PYTEST_ARGS:-} || status=1
+  DATABASE_URL="$PG_URL" $PY -m pytest "${workers[@]}" ${PYTEST_ARGS:-} || status=1
   ran+=("PostgreSQL")
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   echo "!! PostgreSQL が必要ですが応答しません (REQUIRE_POSTGRES=1)"

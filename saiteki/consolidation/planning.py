@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from saiteki.consolidation import optimizer as opt
+from saiteki.consolidation.optimizer import stop as opt_stop
 
 HOURS_PER_YEAR = 8760
 
@@ -45,7 +46,7 @@ CATEGORIES = ("hw_purchase", "hw_lease", "hw_maintenance", "sw_license", "migrat
 STAGED, STAGED_LASTING, SINGLE_PACKING = "staged", "staged_lasting", "single_packing"
 
 
-class PlanCancelled(Exception):
+class PlanCancelled(opt.Cancelled):
     """The run was cancelled while the plan was being computed."""
 
 
@@ -853,6 +854,23 @@ def plan(
     existing hosts — ``fits_now``. Raises :class:`PlanCancelled` when ``should_stop`` says so, and
     ``opt.ScenarioError`` for inputs the engine would refuse.
     """
+    with opt_stop.watching(should_stop):
+        try:
+            return _plan(problem, time_limit=time_limit, seed=seed, report=report, should_stop=should_stop)
+        except PlanCancelled:
+            raise
+        except opt.Cancelled as exc:  # a packing inside the plan stopped at the search's next check
+            raise PlanCancelled from exc
+
+
+def _plan(
+    problem: PlanProblem,
+    *,
+    time_limit: float | None,
+    seed: int | None,
+    report: Report | None,
+    should_stop: Callable[[], bool] | None,
+) -> dict[str, Any]:
     t0 = time.monotonic()
     sc = problem.scenario
     if not sc.host_models:

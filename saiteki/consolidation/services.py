@@ -151,7 +151,7 @@ def _compute(run: ScenarioRun, stage: dict, stop: threading.Event) -> dict:
             "single_shot_cost": planned["single_shot"]["total_cost"],
         }
     scenario = opt.Scenario.from_dict(run.inputs)
-    result = opt.solve(scenario)
+    result = opt.solve(scenario, should_stop=stop.is_set)
     stage["key"] = "check"
     checks = opt.check(scenario, result)
     result_dict = result.to_dict()
@@ -208,7 +208,7 @@ def _supervise(run: ScenarioRun, report: Report | None) -> dict | None:
         if now - cancel_check >= CANCEL_CHECK_SECONDS:
             cancel_check = now
             if ScenarioRun.objects.filter(pk=run.pk).exclude(status=RunStatus.RUNNING).exists():
-                stop.set()  # the planner stops at its next step; the one-shot engine at its time limit
+                stop.set()  # every search in the worker thread ends at its next check (optimizer.stop)
                 worker.join(timeout=2.0)
                 return None
         if report:
@@ -228,7 +228,7 @@ def _supervise(run: ScenarioRun, report: Report | None) -> dict | None:
             report(min(pct, 95), message)
     if "error" in box:
         error = box["error"]
-        if isinstance(error, planning.PlanCancelled):
+        if isinstance(error, opt.Cancelled):  # planning.PlanCancelled is one too
             return None
         raise error
     return box["outcome"]
@@ -308,7 +308,8 @@ def scenario_run_execute(*, run_id: int, report: Report | None = None) -> dict:
 
 def scenario_run_cancel(*, run: ScenarioRun, user, reason: str = "") -> ScenarioRun:
     """Cancel a queued or running run (IT policy admins). A queued run is never started; a running one
-    stops at the engine's next step (the one-shot engine finishes its time slice and is discarded)."""
+    stops within about a second: the supervising thread sees the status and asks the solver thread to
+    stop, which every search loop checks (``optimizer.stop``), native solvers included."""
     if not perms.can(user, perms.CHANGE, run):
         raise PermissionDeniedError(_("計算を取り消す権限がありません（情報政策課の管理者のみ）。"))
     with transaction.atomic():

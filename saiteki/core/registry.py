@@ -9,7 +9,8 @@ An app *declares* what it contributes; core *discovers* it. Declarations live in
 * the modules named in :data:`AUTODISCOVER` (``tasks``, ``importers``, ``exporters``, ``schedules``,
   ``kpi_sources``, ``search``, ``karte``, ``reports``, ``demo``) — imported once at start-up; importing
   them runs their ``registry.register_*`` calls (job kinds, importers, exporters, scheduled jobs, KPI
-  sources, search sources, karte panels, annual-report sections, demo loaders);
+  sources, search sources, karte panels, annual-report sections, division-survey sheets, demo
+  loaders);
 * model views — :func:`register_model_view` on a view class, collected into URL patterns by
   :func:`get_model_urls` (NetBox's pattern), so a new view of a model needs no edit to a URL list.
 
@@ -204,6 +205,26 @@ class ReportSection:
     table: Callable[[int], dict | None] | None = None
 
 
+@dataclass(frozen=True)
+class SurveySection:
+    """A sheet a capability adds to the division survey (調査票), answered by the division with the rest.
+
+    ``importer`` (a registered importer's name, or an importer class kept out of the import menu)
+    reads the sheet back: the survey dry-runs it with the
+    ledger's sheets, shows its changes in the same diff and applies it in the same transaction. It is
+    given ``division=`` (the survey's 所属) as an option and must keep to that division's systems,
+    whoever applies the file. ``write(workbook, *, division, fiscal_year)`` appends the sheet to the
+    (write-only openpyxl) workbook, prefilled from the records, and returns lines for 記入方法. This is
+    how the backup practice reaches the survey without the ledger importing the resilience app.
+    """
+
+    key: str
+    label: Any
+    importer: Any
+    write: Callable[..., list[str]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     """Everything the apps declared. One instance, :data:`registry`."""
@@ -220,6 +241,7 @@ class Registry:
     landings: dict[str, Landing] = field(default_factory=dict)
     karte_panels: dict[str, KartePanel] = field(default_factory=dict)
     report_sections: dict[str, ReportSection] = field(default_factory=dict)
+    survey_sections: dict[str, SurveySection] = field(default_factory=dict)
 
     def _put(self, table: dict, key: str, value: Any, what: str) -> None:
         existing = table.get(key)
@@ -267,6 +289,12 @@ class Registry:
 
     def sorted_report_sections(self) -> list[ReportSection]:
         return sorted(self.report_sections.values(), key=lambda s: (s.order, s.key))
+
+    def register_survey_section(self, section: SurveySection) -> None:
+        self._put(self.survey_sections, section.key, section, "survey section")
+
+    def sorted_survey_sections(self) -> list[SurveySection]:
+        return sorted(self.survey_sections.values(), key=lambda s: (s.order, s.key))
 
     def landings_for(self, role: str | None) -> list[Landing]:
         """The landing pages offered to ``role``, best first."""

@@ -5,7 +5,8 @@ How a query is answered (docs/adr/0005-japanese-search.md):
 1. the query is normalised (NFKC, lower case) and split into terms on spaces; every term must occur;
 2. **candidates** come from the gram index — every text containing a term contains all of the term's
    bigrams (or its one character): SQLite FTS5 (``knowledge_gram_fts``, unicode61 over the stored gram
-   list) or PostgreSQL GIN over ``string_to_array(grams, ' ')``. This finds 1-character words (税),
+   list) or, on PostgreSQL, GIN over the key array of the narrow table ``knowledge_searchkeys``
+   (migration 0006, kept in step with the index rows by trigger). This finds 1-character words (税),
    2-character words (入札) and long ones alike, which trigram indexes cannot;
 3. **verification**: the term must occur as a substring of the normalised text (``instr``/``strpos``),
    so bigrams that happen to co-occur never produce a false hit — every article containing the term is
@@ -115,9 +116,9 @@ def index_article(article: Article) -> None:
 
 
 def _with_keys(keys: list[str]) -> RawSQL:
-    """PostgreSQL: ids of the index rows holding every key (GIN over the generated ``keys`` column,
-    migration 0005; exact, so no row's text is read)."""
-    return RawSQL("SELECT article_id FROM knowledge_articlesearch WHERE keys @> %s::text[]", (keys,))
+    """PostgreSQL: ids of the articles holding every key (GIN over the narrow ``knowledge_searchkeys``
+    table, migration 0006; ``@>`` on a GIN array index is exact, so no row's text is read)."""
+    return RawSQL("SELECT article_id FROM knowledge_searchkeys WHERE keys @> %s::text[]", (keys,))
 
 
 def _candidates(grams: list[str]) -> RawSQL:
@@ -287,6 +288,88 @@ def ranked_page_fts(
     return RankedPage(count=count, ids=[r[0] for r in rows], scores={r[0]: round(1 - r[1], 3) for r in rows})
 
 
+# ---------------------------------------------------------------------------------------------------
+# PostgreSQL: candidates, counting and ranking from the narrow key table (migration 0006)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _pg_score(terms: list[str]) -> tuple[str, list]:
+    """The score expression over ``k`` (a ``knowledge_searchkeys`` row), the same evidence and weights
+    as :func:`with_score`: title flags from the narrow row's short title columns, body flags from
+    hashed subplans over the GIN index (the key array itself is TOASTed and never read)."""
+    parts: list[str] = []
+    params: list = []
+    for term in terms:
+        parts.append(
+            f"(CASE WHEN strpos(k.title_tokens, %s) > 0 THEN {W_TITLE_WORD} ELSE 0 END"
+            f" + CASE WHEN strpos(k.title_tokens, %s) > 0 THEN {W_TITLE_HEAD} ELSE 0 END"
+            f" + CASE WHEN strpos(k.title, %s) > 0 THEN {W_TITLE_SUBSTRING} ELSE 0 END"
+            " + CASE WHEN k.article_id IN (SELECT article_id FROM knowledge_searchkeys WHERE keys @> %s::text[])"
+            f" THEN {W_BODY_WORD} ELSE 0 END"
+            " + CASE WHEN k.article_id IN (SELECT article_id FROM knowledge_searchkeys WHERE keys && %s::text[])"
+            f" THEN {W_BODY_HEAD} ELSE 0 END + {W_PRESENT})"
+        )
+        params += [f" {term} ", f"{term} ", term, [f"={term}"], [f"={term}", f">{term}"]]
+    return " + ".join(parts), params
+
+
+def ranked_page_pg(
+    terms: list[str], *, allowed_sql: str, allowed_params: list, exclude: bool, offset: int, limit: int
+) -> RankedPage:
+    """Count and one page of ids from ``knowledge_searchkeys``: every key of the terms (exact for one or
+    two word characters), a substring check on the index row's text for longer terms only, restricted
+    to a subquery (``IN`` the filtered articles, or ``NOT IN`` the hidden ones)."""
+    needed: list[str] = []
+    for term in terms:
+        needed.extend(g for g in t.query_grams(term) if g not in needed)
+    verify = [term for term in terms if not (len(term) <= 2 and all(t.is_word_char(c) for c in term))]
+    where = ["TRUE"]
+    params: list = []
+    if needed:
+        where.append("k.keys @> %s::text[]")
+        params.append(needed)
+    if verify:
+        # Only terms the keys cannot answer exactly read the (TOASTed) text, of their candidates only: a
+        # scalar subquery per candidate row (an EXISTS would be flattened into a semi-join, and the
+        # planner then scans the whole wide table with strpos).
+        checks = " AND ".join("strpos(s.text, %s) > 0" for _ in verify)
+        where.append(f"(SELECT {checks} FROM knowledge_articlesearch s WHERE s.article_id = k.article_id)")
+        params += verify
+    where.append(f"k.article_id {'NOT IN' if exclude else 'IN'} ({allowed_sql})")
+    params += allowed_params
+    condition = " AND ".join(where)
+    score, score_params = _pg_score(terms)
+    with connection.cursor() as cur:
+        # The count rides along as a window over every hit, so the candidates are found and verified
+        # once for both the page and the count.
+        cur.execute(
+            f"SELECT k.article_id, ({score})::float8 AS score, count(*) OVER () FROM knowledge_searchkeys k "
+            f"JOIN knowledge_article a ON a.id = k.article_id WHERE {condition} "
+            "ORDER BY score DESC, a.updated_at DESC, a.id DESC LIMIT %s OFFSET %s",
+            [*score_params, *params, limit, offset],
+        )
+        rows = cur.fetchall()
+        if rows:
+            count = rows[0][2]
+        elif offset:  # a page past the end: count the hits on their own
+            cur.execute(f"SELECT count(*) FROM knowledge_searchkeys k WHERE {condition}", params)
+            count = cur.fetchone()[0]
+        else:
+            count = 0
+    return RankedPage(count=count, ids=[r[0] for r in rows], scores={r[0]: float(r[1]) for r in rows})
+
+
+def _hidden_ids(visible: QuerySet) -> list[int]:
+    """The restricted articles the user may not read: a small set, computed with the one visibility
+    rule (visible_to), which lets every holder of a role read every article open to all staff — so
+    "not hidden" is exactly "visible"."""
+    from .choices import Visibility
+
+    restricted = Article.objects.filter(visibility=Visibility.RESTRICTED)
+    readable = visible.filter(visibility=Visibility.RESTRICTED).values("pk")
+    return list(restricted.exclude(pk__in=readable).values_list("pk", flat=True))
+
+
 def ranked_page(
     visible: QuerySet, filtered: QuerySet | None, terms: list[str], *, offset: int, limit: int
 ) -> RankedPage:
@@ -297,6 +380,22 @@ def ranked_page(
     weighted bm25 over title/words/heads); elsewhere, and for terms with punctuation, the generic path
     ranks with SQL expressions (:func:`ranked_ids`).
     """
+    if terms and connection.vendor == "postgresql":
+        if visible.query.is_empty():
+            return RankedPage(count=0, ids=[], scores={})
+        if filtered is None:
+            return ranked_page_pg(
+                terms,
+                allowed_sql="SELECT unnest(%s::integer[])",
+                allowed_params=[_hidden_ids(visible)],
+                exclude=True,
+                offset=offset,
+                limit=limit,
+            )
+        sql, params = filtered.values("pk").query.sql_with_params()
+        return ranked_page_pg(
+            terms, allowed_sql=sql, allowed_params=list(params), exclude=False, offset=offset, limit=limit
+        )
     match = fts_query(terms) if terms and connection.vendor == "sqlite" else None
     if match is None:
         qs = filter_matching(filtered if filtered is not None else visible, terms)
@@ -310,14 +409,8 @@ def ranked_page(
     if visible.query.is_empty():
         return RankedPage(count=0, ids=[], scores={})
     if filtered is None:
-        # Everything except the restricted articles this user may not read: a small set, computed with
-        # the one visibility rule (visible_to), which lets every holder of a role read every article
-        # open to all staff — so "not hidden" is exactly "visible".
-        from .choices import Visibility
-
-        restricted = Article.objects.filter(visibility=Visibility.RESTRICTED)
-        readable = visible.filter(visibility=Visibility.RESTRICTED).values("pk")
-        hidden = list(restricted.exclude(pk__in=readable).values_list("pk", flat=True))
+        # Everything except the restricted articles this user may not read (see _hidden_ids).
+        hidden = _hidden_ids(visible)
         return ranked_page_fts(
             match,
             allowed_sql="SELECT value FROM json_each(%s)",

@@ -1,9 +1,15 @@
-"""Demo KPIs (order 55: after the ledger 30 and lifecycle 50).
+"""Demo KPIs: the ledger's later history (order 35) and the indicators (order 55).
 
-The ledger demo registers every system before FY2010 and moves 74 of them to the shared platform in
-FY2010–FY2013, so the ledger as of 2014-03-31 is Okayama's baseline: 202 systems, 3 on cloud (1.5%), 74
-on the virtualised servers. This loader writes the later progress as *dated* changes (3 systems a year
-to the shared platform, systems to cloud services, 相談 entries in the karte each year), enters the
+The ledger demo (30) registers every system before FY2010 and moves 74 of them to the shared platform
+in FY2010–FY2013 (their 115 servers becoming VMs on 14 hosts), so the ledger as of 2014-03-31 is
+Okayama's baseline: 202 systems, 3 on cloud (1.5%), 74 on the virtualised servers.
+
+:func:`load_ledger_moves` (35, before the apps that plan from today's ledger) writes the later progress
+as *dated* changes of systems and their servers: 3 systems a year to the shared platform (each of their
+physical servers becoming a VM on a platform host), systems to cloud services (their servers becoming
+cloud instances) — so the as-of ledger of each year end shows the plan's trend in systems and servers.
+
+:func:`load_kpi` (55, after lifecycle 50) writes 相談 entries in the karte each year, enters the
 hand-entered indicators with evidence, closes FY2013 up to last year (each closed with the values the
 as-of ledger gives at that year's end), leaves the current year live and generates the annual report
 of the last closed year. Deterministic (one seed) and idempotent.
@@ -21,7 +27,7 @@ from django.utils import timezone
 from saiteki.core.context import change_context
 from saiteki.core.demo import demo_loader
 from saiteki.core.fiscal import fiscal_year_of
-from saiteki.core.models import JournalEntry
+from saiteki.core.models import JournalEntry, ObjectChange
 
 SEED = 20140331
 FIRST_CLOSED = 2013
@@ -59,6 +65,16 @@ MANUAL = {
 }
 
 
+SHARED_REASON = "共通基盤（仮想化サーバ）へ移行"
+CLOUD_REASON = "クラウドサービスへ移行"
+
+
+def _system_ct() -> ContentType:
+    from saiteki.ledger.models import System
+
+    return ContentType.objects.get_for_model(System)
+
+
 def _at(fy: int, month: int, day: int, now: dt.datetime) -> dt.datetime | None:
     """A moment in fiscal year ``fy`` (month 4–12 in ``fy``, 1–3 in ``fy + 1``), or None if not yet."""
     year = fy if month >= 4 else fy + 1
@@ -66,10 +82,82 @@ def _at(fy: int, month: int, day: int, now: dt.datetime) -> dt.datetime | None:
     return moment if moment < now else None
 
 
+@demo_loader(35, "台帳の移行履歴（平成26年度以降）")
+def load_ledger_moves() -> str:
+    """The second plan's progress in the ledger as *dated* changes of systems and their servers: three
+    systems a year to the shared platform (each physical server becomes a VM on one of the platform's
+    hosts, P2V keeping its name), some to cloud services (each physical server becomes a cloud
+    instance). Runs after the ledger (30) and before the apps that read the ledger as it is today
+    (reviews 45, lifecycle 50, consolidation 53): their plans and forecasts start from the ledger after
+    these moves, and the as-of ledger of every year end counts systems and servers as the plan says
+    (FY2013: 74 systems, 115 VMs on 14 hosts; then +3 systems a year)."""
+    from saiteki.accounts.models import User
+    from saiteki.ledger.choices import HostingForm, ServerKind
+    from saiteki.ledger.models import Server, System
+
+    if not System.objects.filter(number__startswith="S").exists():
+        return "台帳のデモデータがないため省略"
+    if ObjectChange.objects.filter(
+        content_type=_system_ct(), reason__in=(SHARED_REASON, CLOUD_REASON)
+    ).exists():
+        return "移行履歴（既存のため追加なし）"
+    admin = User.objects.filter(username="demo-admin").first()
+    now = timezone.now()
+    current = fiscal_year_of(timezone.localdate())
+    rng = random.Random(SEED)
+    systems = list(System.objects.filter(number__startswith="S").order_by("number"))
+    onprem = [s for s in systems if s.hosting_form == HostingForm.ONPREM]
+    rng.shuffle(onprem)
+    hosts = list(Server.objects.filter(name__startswith="VH-", kind=ServerKind.PHYSICAL).order_by("name"))
+
+    def own_servers(system: System) -> list[Server]:
+        return list(
+            system.servers.filter(kind=ServerKind.PHYSICAL).exclude(name__startswith="VH-").order_by("name")
+        )
+
+    shared = cloud = servers_moved = 0
+    for fy in range(2014, current + 1):
+        for k in range(SHARED_PER_YEAR):
+            when = _at(fy, 7 + 2 * k, 1, now)
+            if when is None or not onprem:
+                continue
+            system = onprem.pop()
+            with change_context(user=admin, at=when, reason=SHARED_REASON):
+                system.hosting_form = HostingForm.SHARED_PLATFORM
+                system.save()
+                for server in own_servers(system):
+                    server.kind = ServerKind.VIRTUAL
+                    server.host = hosts[(shared + servers_moved) % len(hosts)] if hosts else None
+                    server.power_w = None
+                    server.maintenance_end = None
+                    server.location = "県庁情報センター"
+                    server.save()
+                    servers_moved += 1
+            shared += 1
+        for k in range(CLOUD_MOVES.get(fy, 2)):
+            when = _at(fy, 1 + k, 15, now)
+            if when is None or not onprem:
+                continue
+            system = onprem.pop()
+            form = HostingForm.GOV_CLOUD if fy >= 2021 else HostingForm.COMMERCIAL_CLOUD
+            with change_context(user=admin, at=when, reason=CLOUD_REASON):
+                system.hosting_form = form
+                system.save()
+                for server in own_servers(system):
+                    server.kind = ServerKind.CLOUD
+                    server.host = None
+                    server.power_w = None
+                    server.maintenance_end = None
+                    server.location = str(HostingForm(form).label)
+                    server.save()
+                    servers_moved += 1
+            cloud += 1
+    return f"共通基盤へ{shared}システム、クラウドへ{cloud}システム（サーバ{servers_moved}台）を移行"
+
+
 @demo_loader(55, "評価指標")
 def load_kpi() -> str:
     from saiteki.accounts.models import User
-    from saiteki.ledger.choices import HostingForm
     from saiteki.ledger.models import System
 
     from . import services
@@ -79,36 +167,13 @@ def load_kpi() -> str:
     if FiscalYearClose.objects.filter(fiscal_year=FIRST_CLOSED).exists():
         return f"評価指標{KpiDefinition.objects.count()}件（既存のため追加なし）"
     admin = User.objects.filter(username="demo-admin").first()
-    now = timezone.now()
     current = fiscal_year_of(timezone.localdate())
     kpi_definitions_seed(current_fy=current)
     rng = random.Random(SEED)
-
-    # Progress in the ledger as dated changes (the change log is the as-of ledger's source).
     systems = list(System.objects.filter(number__startswith="S").order_by("number"))
-    onprem = [s for s in systems if s.hosting_form == HostingForm.ONPREM]
-    rng.shuffle(onprem)
-    moved = 0
-    for fy in range(2014, current + 1):
-        for k in range(SHARED_PER_YEAR):
-            when = _at(fy, 7 + 2 * k, 1, now)
-            if when is None or not onprem:
-                continue
-            system = onprem.pop()
-            with change_context(user=admin, at=when, reason="共通基盤（仮想化サーバ）へ移行"):
-                system.hosting_form = HostingForm.SHARED_PLATFORM
-                system.save()
-            moved += 1
-        for k in range(CLOUD_MOVES.get(fy, 2)):
-            when = _at(fy, 1 + k, 15, now)
-            if when is None or not onprem:
-                continue
-            system = onprem.pop()
-            form = HostingForm.GOV_CLOUD if fy >= 2021 else HostingForm.COMMERCIAL_CLOUD
-            with change_context(user=admin, at=when, reason="クラウドサービスへ移行"):
-                system.hosting_form = form
-                system.save()
-            moved += 1
+    moved = ObjectChange.objects.filter(
+        reason__in=(SHARED_REASON, CLOUD_REASON), content_type=_system_ct()
+    ).count()
 
     # 相談 entries in the karte (bulk: the karte's own date is what counts, not when it was typed).
     ct = ContentType.objects.get_for_model(System)

@@ -130,6 +130,22 @@ OKAYAMA = (
         True,
     ),
     (
+        # Not an indicator of the plan's table: the plan reports it as the effect of 3.3.2 (平成25年度末
+        # 「74システム115台の個別サーバを仮想化サーバ14台に集約」); shown beside the systems' count.
+        "virtualized_servers",
+        "仮想化サーバに集約したサーバ台数",
+        "台",
+        H,
+        UP,
+        None,
+        None,
+        "対前年増（平成25年度末115台）",
+        "3.3.2",
+        "ledger.virtualized_servers",
+        (2013, 115),
+        False,
+    ),
+    (
         "file_server_availability",
         "共有ファイルサーバの可用性",
         "%",

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -150,12 +150,23 @@ def definition_detail(request, pk: int):
     )
 
 
+#: Detail pages of evidence records counted by sources outside the ledger's systems.
+_RECORD_URLS = {"ledger.server": "ledger:server_detail", "reviews.reviewcase": "reviews:case_detail"}
+
+
 def evidence(request, pk: int):
     """The drill-down: exactly the records counted for one value, and the figures used."""
     _require_view(request)
     value = get_object_or_404(KpiValue.objects.select_related("definition"), pk=pk)
     rows = selectors.evidence_rows(value=value)
     page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    for row in page.object_list:  # links for the records of other apps' sources (this page only)
+        name = _RECORD_URLS.get(row.get("model", ""))
+        if name and not row.get("url"):
+            try:
+                row["url"] = reverse(name, args=[row["id"]])
+            except NoReverseMatch:  # the app is not installed
+                pass
     return render(
         request,
         "kpi/evidence.html",

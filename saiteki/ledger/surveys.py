@@ -24,10 +24,13 @@ from django.utils.translation import gettext_lazy as _
 
 from saiteki.accounts.selectors import divisions_active_on
 from saiteki.core import permissions as perms
+from saiteki.core import registry as reg
 from saiteki.core.context import change_context
-from saiteki.core.errors import PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of, format_date
 from saiteki.core.importing import BlankPolicy, ImportPreview, ImportRowErrors
+from saiteki.core.importing import importer as pipeline_importer
+from saiteki.core.importing import services as pipeline
 from saiteki.core.notifications import notify
 from saiteki.core.roles import Role
 from saiteki.ledger.importers import (
@@ -175,7 +178,110 @@ def _workbook_bytes(response: SurveyResponse) -> bytes:
         title=f"{campaign.title}（{fiscal_year_label(campaign.fiscal_year)}）",
         instructions=instructions,
         cost_grid=True,  # amounts by year × category, laid out as in a 予算書
+        extra_sheets=lambda wb: _section_sheets(wb, response),
     )
+
+
+def _section_sheets(wb, response: SurveyResponse) -> list[str]:
+    """The sheets other capabilities add to the survey (:class:`saiteki.core.registry.SurveySection`)."""
+    lines: list[str] = []
+    for section in reg.registry.sorted_survey_sections():
+        lines.extend(section.write(wb, division=response.division, fiscal_year=response.campaign.fiscal_year))
+    return lines
+
+
+# --------------------------------------------------------------------------------------------------------
+# The survey's sections: other capabilities' sheets, previewed and applied with the ledger's
+# --------------------------------------------------------------------------------------------------------
+
+
+def _section_sheet_names() -> set[str]:
+    names: set[str] = set()
+    for section in reg.registry.sorted_survey_sections():
+        cls = section.importer
+        if isinstance(cls, str):
+            cls = pipeline_importer.importer_class(cls)
+        spec = cls.sheet_spec()  # type: ignore[attr-defined]
+        names.update(str(n) for n in spec.names)
+    return names
+
+
+def _ignored_note_without(notes: list[str], handled: set[str], *, drop_all: bool = False) -> list[str]:
+    """The notes with the 「次のシートは取込対象外…」 line naming only sheets nobody reads (a section's
+    sheet is read by its importer; the ledger's by the ledger)."""
+    prefix = gettext("次のシートは取込対象外のため無視しました: %(sheets)s") % {"sheets": ""}
+    out = []
+    for note in notes:
+        if note.startswith(prefix):
+            if drop_all:
+                continue
+            rest = [n for n in note[len(prefix) :].split("、") if n and n not in handled]
+            if not rest:
+                continue
+            note = prefix + "、".join(rest)
+        out.append(note)
+    return out
+
+
+def _with_sections(
+    *, user, ledger: ImportPreview, data: bytes, file_name: str, response, apply=False, request=None
+) -> ImportPreview:
+    """The ledger's preview (or applied result) with every survey section's changes, errors and counts
+    added (counts as ``<section key>.created`` …); the fingerprint covers them all."""
+    merged = ImportPreview.from_json(ledger.to_json())
+    merged.notes = _ignored_note_without(merged.notes, _section_sheet_names())
+    for section in reg.registry.sorted_survey_sections():
+        kwargs = {
+            "importer": section.importer,
+            "user": user,
+            "source": data,
+            "file_name": file_name,
+            "unit": ledger.unit or "円",
+            "blank": ledger.blank or BlankPolicy.KEEP,
+            "division": response.division,
+        }
+        part = pipeline.import_preview(**kwargs)
+        if apply and not part.has_errors and part.rows:
+            # Only a section with changes is applied (and audited): an unchanged sheet leaves no event.
+            try:
+                part = pipeline.import_apply(request=request, audit_obj=response, **kwargs)
+            except ImportRowErrors as exc:
+                part = exc.preview
+        if apply and part.has_errors:  # show the whole file's diff with the section's errors
+            merged.rows.extend(part.rows)
+            merged.errors.extend(part.errors)
+            merged.error_count += part.error_count
+            raise ImportRowErrors(merged)
+        merged.rows.extend(part.rows)
+        merged.errors.extend(part.errors)
+        merged.error_count += part.error_count
+        merged.notes.extend(
+            n for n in _ignored_note_without(part.notes, set(), drop_all=True) if n not in merged.notes
+        )
+        for k in ("created", "updated", "unchanged"):
+            merged.counts[f"{section.key}.{k}"] = part.counts.get(k, 0)
+    merged.counts["errors"] = merged.error_count
+    merged.fingerprint = merged.compute_fingerprint()
+    return merged
+
+
+def survey_section_counts(preview: ImportPreview | None) -> list[dict]:
+    """Rows for the counts table of a survey's diff: one per section (label, created, updated, unchanged)."""
+    if preview is None:
+        return []
+    out = []
+    for section in reg.registry.sorted_survey_sections():
+        c = preview.counts
+        out.append(
+            {
+                "key": section.key,
+                "label": section.label,
+                "created": c.get(f"{section.key}.created", 0),
+                "updated": c.get(f"{section.key}.updated", 0),
+                "unchanged": c.get(f"{section.key}.unchanged", 0),
+            }
+        )
+    return out
 
 
 def survey_workbooks_zip(*, user, campaign: SurveyCampaign) -> tuple[str, bytes]:
@@ -212,6 +318,7 @@ def survey_response_upload(
     preview = ledger_import_preview(
         user=user, source=data, file_name=file_name, unit=unit, blank=blank, division=response.division
     )
+    preview = _with_sections(user=user, ledger=preview, data=data, file_name=file_name, response=response)
     if preview.has_errors:
         raise ImportRowErrors(preview)
     with transaction.atomic(), change_context(user=user, reason=gettext("調査票の提出")):
@@ -241,13 +348,16 @@ def survey_response_preview(*, user, response: SurveyResponse) -> ImportPreview:
     with response.file.open("rb") as fh:
         data = fh.read()
     # The admin previews as the division would be changed: with the admin's rights, limited to the division.
-    return ledger_import_preview(
+    ledger = ledger_import_preview(
         user=user,
         source=data,
         file_name=response.file_name,
         unit=stored.unit or "円",
         blank=stored.blank or BlankPolicy.KEEP,
         division=response.division,
+    )
+    return _with_sections(
+        user=user, ledger=ledger, data=data, file_name=response.file_name, response=response
     )
 
 
@@ -263,17 +373,33 @@ def survey_response_apply(*, user, response: SurveyResponse, fingerprint: str, r
         data = fh.read()
     reason = IMPORT_REASON.format(file_name=response.file_name)
     with transaction.atomic(), change_context(user=user, reason=reason):
-        preview = ledger_import_apply(
+        # Every sheet applies in this one transaction; the fingerprint is the merged preview's, checked
+        # after all of them planned again, so a changed section refuses the whole file.
+        ledger = ledger_import_apply(
             user=user,
             source=data,
             file_name=response.file_name,
             unit=stored.unit or "円",
             blank=stored.blank or BlankPolicy.KEEP,
             division=response.division,
-            fingerprint=fingerprint,
             request=request,
             audit_obj=response,
         )
+        preview = _with_sections(
+            user=user,
+            ledger=ledger,
+            data=data,
+            file_name=response.file_name,
+            response=response,
+            apply=True,
+            request=request,
+        )
+        if fingerprint and preview.fingerprint != fingerprint:
+            raise ConflictError(
+                _(
+                    "確認した後に台帳が更新されたため、取り込みませんでした。内容をもう一度確認してから取り込んでください。"
+                )
+            )
         response.status = SurveyStatus.APPLIED
         response.applied_by = user
         response.applied_at = timezone.now()

@@ -280,6 +280,7 @@ class SurveyResponseView(View):
             "can_return": is_admin and response.status == SurveyStatus.ANSWERED,
             "return_url": reverse("ledger:survey_response_return", args=[response.pk]),
             "comment": comment,
+            "section_counts": surveys.survey_section_counts(preview),
         }
         context.update(preview_page(request, preview))
         return render(request, self.template_name, context, status=status)
@@ -347,4 +348,11 @@ class SurveyResponseApplyView(View):
                 "c": counts["costs_created"] + counts["costs_updated"] + counts["costs_deleted"],
             },
         )
+        for c in surveys.survey_section_counts(preview):
+            if c["created"] or c["updated"]:
+                messages.success(
+                    request,
+                    _("%(section)s: 新規%(created)s件・変更%(updated)s件を反映しました。")
+                    % {"section": c["label"], "created": c["created"], "updated": c["updated"]},
+                )
         return redirect("ledger:survey_detail", pk=response.campaign_id)

@@ -189,11 +189,35 @@ def system_rollup(*, user, on: datetime.date | None = None) -> list[dict]:
     return sorted(out, key=lambda s: s["number"])
 
 
+def status_conditions(on: datetime.date) -> dict[str, Q]:
+    """Each :class:`RiskStatus` but 「サポート中」 as a filter, exclusive as the ``CASE`` of
+    :func:`status_expression` makes them (a NULL date never matches a comparison there, so the negations
+    below include NULLs, which Django's ``~Q`` on a nullable column does)."""
+    ended = Q(eff_eol__lte=on)
+    return {
+        RiskStatus.UNKNOWN: Q(known=False),
+        RiskStatus.EXTENDED_ONLY: Q(known=True) & ended & Q(eff_extended__gt=on),
+        RiskStatus.PAST_EOL: Q(known=True) & ended & ~Q(eff_extended__gt=on),
+        RiskStatus.SECURITY_ONLY: Q(known=True) & ~ended & Q(eff_support__lte=on),
+    }
+
+
 def status_counts(*, user, on: datetime.date | None = None) -> dict[str, int]:
+    """Components per status (statuses with none left out), in one pass over the rows.
+
+    Counted with filtered aggregates rather than ``GROUP BY`` the status ``CASE``: grouping by a computed
+    text sorts every row in a temporary B-tree (SQLite: 1.3 s of the risk list's time at bench scale,
+    three times a plain ``COUNT(*)``); conditional counts read each row once and keep five integers.
+    The total is one of them, so the risk list needs no separate ``COUNT(*)``."""
     from django.db.models import Count
 
-    rows = component_risks(user=user, on=on).values("status").annotate(n=Count("id")).order_by()
-    return {r["status"]: r["n"] for r in rows}
+    on = on or datetime.date.today()
+    qs = in_use(ComponentLifecycle.objects.restrict(user, perms.VIEW)).order_by()
+    conditions = status_conditions(on)
+    agg = qs.aggregate(total=Count("pk"), **{str(s): Count("pk", filter=q) for s, q in conditions.items()})
+    counts = {str(s): agg[str(s)] or 0 for s in conditions}
+    counts[str(RiskStatus.SUPPORTED)] = (agg["total"] or 0) - sum(counts.values())
+    return {s: n for s, n in counts.items() if n}
 
 
 # --- Renewal forecast -----------------------------------------------------------------------------------

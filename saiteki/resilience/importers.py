@@ -86,60 +86,104 @@ class PracticeImporter(SkipBlankRowsMixin, ReadOnlyColumnsMixin, ModelImporter):
         Field("note", width=30),
     )
 
+    def _lookup(self, f: Field):
+        """Systems are those the user may change; read as a division's survey (``division=``), only
+        that division's, whoever applies the file (another division's number is an unknown one)."""
+        division = self.options.get("division")
+        if f.name != "system" or division is None:
+            return super()._lookup(f)
+        if f.name not in self._lookups:
+            from saiteki.core.importing.cells import normalize_header
+
+            qs = System.objects.restrict(self.user, perms.CHANGE).filter(owning_division=division)
+            self._lookups[f.name] = {normalize_header(str(s.number)): s for s in qs}
+        return self._lookups[f.name]
+
     @classmethod
-    def template(cls, *, user, query=None, fiscal_year: int | None = None, request=None) -> bytes:
-        """Every system in operation the user may change, with its practice when answered."""
-        from openpyxl import Workbook
+    def write_sheet(cls, wb, systems) -> None:
+        """The practice sheet: one row per system (answered or only its number), with the system's name
+        and division for reading; shared by the import template and the division survey."""
+        from saiteki.core.excel import READONLY_FILL, xlsx_cell, xlsx_header_row
 
-        from saiteki.core.excel import xlsx_cell, xlsx_header_row
-
-        wb = Workbook(write_only=True)
         ws = wb.create_sheet(str(cls.model._meta.verbose_name))
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = "B2"
         xlsx_header_row(
             ws,
             [(str(cls.label_of(f)), f.width, False) for f in cls.fields]
             + [(str(_("システム名")), 36, True), (str(_("所管所属")), 20, True)],
         )
-        systems = (
-            System.objects.restrict(user, perms.CHANGE)
-            .filter(status__in=IN_OPERATION)
-            .select_related("backup_practice", "owning_division")
-            .order_by("number")
-        )
-        for s in systems:
+        for s in systems.select_related("backup_practice", "owning_division").order_by("number"):
             practice = getattr(s, "backup_practice", None)
             if practice is not None:
                 cells = [cls.export_value(f, practice) for f in cls.fields]
             else:
                 cells = [s.number] + [None] * (len(cls.fields) - 1)
-            ws.append([xlsx_cell(ws, v) for v in [*cells, s.name, s.owning_division.name]])
+            ws.append(
+                [xlsx_cell(ws, v) for v in cells]
+                + [
+                    xlsx_cell(ws, s.name, fill=READONLY_FILL),
+                    xlsx_cell(ws, s.owning_division.name, fill=READONLY_FILL),
+                ]
+            )
+
+    @classmethod
+    def answer_lines(cls) -> list[str]:
+        """How to answer the sheet (記入方法)."""
+        return [
+            gettext("・未回答のシステムは番号だけが入っています。空欄のままの行は取り込みません。"),
+            gettext(
+                "・取得頻度は「常時（レプリケーション等）」「毎日」「毎週」「毎月」「取得していない」のいずれか。"
+                "遠隔地の保管先は庁舎外の保管先（ない場合は空欄）、最終リストア試験日は成功した試験の日付です。"
+            ),
+        ]
+
+    @classmethod
+    def template(cls, *, user, query=None, fiscal_year: int | None = None, request=None) -> bytes:
+        """Every system in operation the user may change, with its practice when answered."""
+        from openpyxl import Workbook
+
+        from saiteki.core.excel import xlsx_cell
+
+        wb = Workbook(write_only=True)
+        cls.write_sheet(wb, System.objects.restrict(user, perms.CHANGE).filter(status__in=IN_OPERATION))
         help_ws = wb.create_sheet(gettext("記入方法"))
         help_ws.column_dimensions["A"].width = 110
-        for line in cls.instructions():
+        for line in [*cls.instructions(), *cls.answer_lines()]:
             help_ws.append([xlsx_cell(help_ws, line)])
-        help_ws.append(
-            [
-                xlsx_cell(
-                    help_ws,
-                    gettext("・未回答のシステムは番号だけが入っています。空欄のままの行は取り込みません。"),
-                )
-            ]
-        )
-        help_ws.append(
-            [
-                xlsx_cell(
-                    help_ws,
-                    gettext(
-                        "・取得頻度は「常時（レプリケーション等）」「毎日」「毎週」「毎月」「取得していない」のいずれか。"
-                        "遠隔地の保管先は庁舎外の保管先（ない場合は空欄）、最終リストア試験日は成功した試験の日付です。"
-                    ),
-                )
-            ]
-        )
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
+
+
+class PracticeSurveyImporter(PracticeImporter):
+    """The backup sheet of the division survey. Its key column is 「対象システム番号」, not 「システム番号」:
+    a survey workbook also holds the ledger's sheets, and a sheet is recognised by its name or else by
+    its key column, so with one shared key header the ledger would take this sheet for its 情報システム
+    and this importer would take 情報システム for its own. Not in the import menu (not registered as an
+    importer); the survey calls it through its :class:`~saiteki.core.registry.SurveySection`."""
+
+    name = "resilience.practices_survey"
+    fields = (
+        Field("system", _("対象システム番号"), lookup="number", width=16),
+        *(f for f in PracticeImporter.fields if f.name != "system"),
+    )
+
+
+def practice_survey_sheet(wb, *, division, fiscal_year: int | None = None) -> list[str]:
+    """The division survey's backup sheet: the division's systems in operation with their practice."""
+    PracticeSurveyImporter.write_sheet(
+        wb, System.objects.filter(owning_division=division, status__in=IN_OPERATION)
+    )
+    return [
+        "",
+        gettext("■ バックアップの実施状況（「%(sheet)s」シート）")
+        % {"sheet": PracticeImporter.model._meta.verbose_name},
+        gettext(
+            "・システムごとに、実際のバックアップの取り方を記入してください。"
+            "データの重要度に応じたバックアップ基準への適合状況の確認に使います。"
+        ),
+        *PracticeImporter.answer_lines(),
+    ]
 
 
 class BcpImporter(SkipBlankRowsMixin, ReadOnlyColumnsMixin, ModelImporter):
@@ -241,3 +285,12 @@ reg.registry.register_importer("resilience.practices", PracticeImporter)
 reg.registry.register_importer("resilience.bcp", BcpImporter)
 reg.registry.register_importer("resilience.email_results", EmailResultImporter)
 reg.registry.register_importer("resilience.training", TrainingImporter)
+reg.registry.register_survey_section(
+    reg.SurveySection(
+        key="resilience.backup",
+        label=_("バックアップの実施状況"),
+        importer=PracticeSurveyImporter,
+        write=practice_survey_sheet,
+        order=10,
+    )
+)

@@ -288,6 +288,13 @@ class BcpDocument(BusinessModel):
     file = models.FileField(_("ファイル"), upload_to=bcp_document_upload_to, blank=True)
     file_name = models.CharField(_("ファイル名"), max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("サイズ"), default=0)
+    sha256 = models.CharField(
+        _("ファイルのハッシュ値（SHA-256）"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("差し替えの記録用。同じ名前のファイルに差し替えても変更履歴に残ります。"),
+    )
     note = models.CharField(_("備考"), max_length=300, blank=True)
 
     division_path = "systems__owning_division"

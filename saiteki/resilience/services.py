@@ -214,22 +214,153 @@ def bcp_profile_save(
 
 # --- BCP documents ----------------------------------------------------------------------------------------
 
+#: What the first bytes of each allowed kind of file must be: a renamed program (``setup.exe`` saved as
+#: ``計画.pdf``) or a file saved under the wrong extension is refused, whatever its name says.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 / Excel 97-2003 / PowerPoint 97-2003
+_ZIP = b"PK\x03\x04"  # docx / xlsx / pptx (Office Open XML) and zip
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".docx": (_ZIP,),
+    ".xlsx": (_ZIP,),
+    ".pptx": (_ZIP,),
+    ".zip": (_ZIP,),
+    ".doc": (_OLE2,),
+    ".xls": (_OLE2,),
+    ".ppt": (_OLE2,),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+}
+#: Text kinds: no NUL byte in the first bytes (a binary file named ``.txt``/``.csv`` is refused).
+TEXT_EXTENSIONS = (".txt", ".csv")
+_SNIFF_BYTES = 8192
+
+
+def _head(upload, n: int = _SNIFF_BYTES) -> bytes:
+    """The first ``n`` bytes of an upload, leaving it readable from the start again."""
+    try:
+        upload.seek(0)
+        data = upload.read(n)
+        upload.seek(0)
+    except (AttributeError, OSError, ValueError):
+        return b""
+    return data if isinstance(data, bytes) else data.encode()
+
+
+def document_file_errors(upload) -> list[str]:
+    """Why ``upload`` may not be a BCP document's file: core's attachment rule (allow-listed kinds,
+    size limit), an empty file, and content that does not match the extension. Empty when it may."""
+    import posixpath
+
+    errors = attachment_errors(upload)
+    if errors:
+        return errors
+    name = attachment_name_normalise(upload.name)
+    if not getattr(upload, "size", 0):
+        return [_("%(name)s は空のファイルです。内容のあるファイルを選んでください。") % {"name": name}]
+    ext = posixpath.splitext(name)[1].lower()
+    head = _head(upload)
+    if ext in TEXT_EXTENSIONS:
+        if b"\x00" in head:
+            return [
+                _("%(name)s はテキストファイルではありません（拡張子と内容が一致しません）。")
+                % {"name": name}
+            ]
+    elif not any(head.startswith(sig) for sig in SIGNATURES.get(ext, ())):
+        return [
+            _(
+                "%(name)s は拡張子（%(ext)s）と内容が一致しません。正しい形式で保存したファイルを選んでください。"
+            )
+            % {"name": name, "ext": ext.lstrip(".")}
+        ]
+    return []
+
 
 def document_file_check(upload) -> None:
-    """Only allow-listed office documents, PDFs, text and images (core's attachment rule)."""
-    errors = attachment_errors(upload)
+    """Refuse a file that may not be a BCP document's (see :func:`document_file_errors`)."""
+    errors = document_file_errors(upload)
     if errors:
         raise ValidationFailed(_("このファイルは添付できません。"), fields={"file": errors})
 
 
+def _sha256(upload) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
 def document_attach(document: BcpDocument, upload) -> None:
-    """Put ``upload`` on the (unsaved or saved) document with a cleaned name; the caller saves."""
+    """Put ``upload`` on the (unsaved or saved) document with a cleaned name; the caller saves.
+
+    The digest goes into the change log with the name and size, so replacing a file with another of
+    the same name is still a recorded change."""
     document_file_check(upload)
     name = attachment_name_normalise(upload.name)
     upload.name = name
     document.file = upload
     document.file_name = name
     document.size = upload.size
+    document.sha256 = _sha256(upload)
+
+
+def document_save(
+    *,
+    user,
+    document: BcpDocument | None = None,
+    values: dict[str, Any],
+    systems: Iterable[System] | None = None,
+    upload=None,
+    expected_version: int | None = None,
+) -> BcpDocument:
+    """Create (``document`` None) or change a BCP document, with or without a new file, all-or-nothing.
+
+    The policy decides on the server: a new document is checked against the systems it links (owners:
+    their own division's; a prefecture-wide document, with no systems, only by admins), a change
+    against the stored document. The file is checked (kind, size, content) before anything is written;
+    if the database write fails, the file just stored is removed again, and a replaced file is removed
+    only once the transaction has committed. Each change lands in the change log (file name, size and
+    digest old → new) with the request's reason."""
+    if upload is not None:
+        document_file_check(upload)
+    systems = list(systems) if systems is not None else None
+    stored = ""
+    try:
+        with transaction.atomic(), change_batch():
+            if document is None:
+                if not perms.can_create(user, BcpDocument, {"systems": systems or []}):
+                    raise PermissionDeniedError(_("このICT-BCP文書を登録する権限がありません。"))
+                doc = BcpDocument()
+                old_file = ""
+            else:
+                doc = BcpDocument.objects.select_for_update().get(pk=document.pk)
+                if not perms.can(user, perms.CHANGE, doc):
+                    raise PermissionDeniedError(_("このICT-BCP文書を変更する権限がありません。"))
+                _check_version(doc, expected_version)
+                old_file = doc.file.name if doc.file else ""
+            for k, v in values.items():
+                setattr(doc, k, v)
+            if upload is not None:
+                document_attach(doc, upload)
+            _clean(doc, exclude=["file"])
+            doc.save()
+            if upload is not None:
+                stored = doc.file.name
+            if systems is not None:
+                doc.systems.set(systems)
+            if old_file and upload is not None and old_file != stored:
+                storage = doc.file.storage
+                transaction.on_commit(lambda: storage.delete(old_file))
+    except BaseException:
+        if stored:
+            BcpDocument._meta.get_field("file").storage.delete(stored)  # type: ignore[attr-defined]
+        raise
+    return doc
 
 
 def with_reason(reason: str):

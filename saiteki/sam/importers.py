@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from saiteki.core import permissions as perms
@@ -277,7 +277,12 @@ class ScanImporter(Importer):
                 )
             if plan.removed:
                 changes.append(
-                    FieldChange("removed", gettext("削除"), gettext("%(n)s件") % {"n": len(plan.removed)}, "")
+                    FieldChange(
+                        "removed",
+                        gettext("削除"),
+                        ngettext("%(n)s件", "%(n)s件", len(plan.removed)) % {"n": len(plan.removed)},
+                        "",
+                    )
                 )
             rows.append(
                 RowPlan(

@@ -177,7 +177,9 @@ def item_update(
 ) -> InventoryItem:
     """Confirm or correct one device. A corrected user is written to the device (with history)."""
     item = (
-        InventoryItem.objects.select_for_update(of=("self",)).select_related("task__campaign", "device").get(pk=item.pk)
+        InventoryItem.objects.select_for_update(of=("self",))
+        .select_related("task__campaign", "device")
+        .get(pk=item.pk)
     )
     _require(user, perms.CHANGE, item)
     _editable(item.task)
@@ -336,7 +338,9 @@ def audit_check_record(
     due_date: datetime.date | None = None,
 ) -> AuditCheck:
     """Record a sampled device's result; a finding is created (and its 所属 told) when there is one."""
-    check = AuditCheck.objects.select_for_update(of=("self",)).select_related("audit", "device").get(pk=check.pk)
+    check = (
+        AuditCheck.objects.select_for_update(of=("self",)).select_related("audit", "device").get(pk=check.pk)
+    )
     _require(user, perms.CHANGE, check.audit)
     if check.audit.state != AuditState.OPEN:
         raise ApplicationError(_("完了した監査は変更できません。"))

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from saiteki.core import permissions as perms
@@ -176,6 +176,28 @@ def run_rows(*, run: ReconciliationRun, user) -> QuerySet[ReconciliationRow]:
 
 
 @dataclass
+class DivisionFigures:
+    """One 所属's row of a title in a run: a plain read of :class:`ReconciliationRow` (the pages and the
+    API show thousands of them; model instances would cost seconds)."""
+
+    title_id: int
+    division_id: int | None
+    division: Any  # Organization | None (the central pool / devices without a 所属)
+    metric: str
+    entitled: int
+    consumed: int
+    devices: int
+    pool_in: int
+    downgrade_in: int
+    downgrade_out: int
+    shortfall: int
+    surplus: int
+    unit_price: int
+    cost_to_comply: int
+    estimated: bool
+
+
+@dataclass
 class TitleFigures:
     """A title's figures in one run: the sums of its rows (the API's per-title object)."""
 
@@ -190,7 +212,7 @@ class TitleFigures:
     downgrade_in: int = 0
     pool_in: int = 0
     estimated: bool = False
-    by_division: list[ReconciliationRow] = field(default_factory=list)
+    by_division: list[DivisionFigures] = field(default_factory=list)
     previous_shortfall: int | None = None
     eol: datetime.date | None = None
 
@@ -203,31 +225,94 @@ class TitleFigures:
         return self.shortfall == 0
 
 
+ROW_FIELDS = (
+    "title_id",
+    "division_id",
+    "metric",
+    "entitled",
+    "consumed",
+    "devices",
+    "pool_in",
+    "downgrade_in",
+    "downgrade_out",
+    "shortfall",
+    "surplus",
+    "unit_price",
+    "cost_to_comply",
+    "estimated",
+)
+
+
 def run_by_title(
-    *, run: ReconciliationRun, user, with_divisions: bool = False, title_ids=None
+    *, run: ReconciliationRun, user, with_divisions: bool = False, title_ids=None, division_id=None
 ) -> list[TitleFigures]:
-    """Per title: the sums of the rows the user may see (so an owner's totals are their 所属's)."""
-    rows = run_rows(run=run, user=user).select_related("title__lifecycle_cycle")
-    if with_divisions:
-        rows = rows.select_related("division")
+    """Per title: the sums of the rows the user may see (so an owner's totals are their 所属's), in
+    title-name order. Without ``with_divisions`` the sums are one SQL ``GROUP BY``; with it each title
+    also lists its 所属 rows (plain values, 所属 order). ``division_id`` keeps one 所属's rows only
+    (0: the central pool and devices without a 所属); titles without such a row are left out."""
+    from saiteki.accounts.models import Organization
+
+    rows = run_rows(run=run, user=user)
     if title_ids is not None:
         rows = rows.filter(title_id__in=list(title_ids))
+    if division_id is not None:
+        rows = (
+            rows.filter(division__isnull=True) if division_id == 0 else rows.filter(division_id=division_id)
+        )
     out: dict[int, TitleFigures] = {}
-    for r in rows.order_by("title__name", "division__sort_order", "division__code"):
-        fig = out.get(r.title_id)
-        if fig is None:
-            fig = out[r.title_id] = TitleFigures(title=r.title, metric=r.metric, eol=title_eol(r.title))
-        for name in FIGURES:
-            setattr(fig, name, getattr(fig, name) + getattr(r, name))
-        fig.estimated = fig.estimated or r.estimated
-        if with_divisions:
-            fig.by_division.append(r)
+    if with_divisions:
+        ordered = rows.order_by(
+            F("division__sort_order").asc(nulls_last=True), F("division__code").asc(nulls_last=True)
+        ).values_list(*ROW_FIELDS)
+        per_title: dict[int, list[DivisionFigures]] = {}
+        for values in ordered:
+            per_title.setdefault(values[0], []).append(
+                DivisionFigures(values[0], values[1], None, *values[2:])
+            )
+        division_ids = {r.division_id for rs in per_title.values() for r in rs if r.division_id}
+        divisions = Organization.objects.in_bulk(list(division_ids))
+        titles = Title.objects.select_related("lifecycle_cycle").in_bulk(list(per_title))
+        for pk in sorted(per_title, key=lambda pk: (titles[pk].name, pk)):
+            fig = out[pk] = TitleFigures(
+                title=titles[pk], metric=per_title[pk][0].metric, eol=title_eol(titles[pk])
+            )
+            for r in per_title[pk]:
+                r.division = divisions.get(r.division_id) if r.division_id else None
+                for name in FIGURES:
+                    setattr(fig, name, getattr(fig, name) + getattr(r, name))
+                fig.estimated = fig.estimated or r.estimated
+            fig.by_division = per_title[pk]
+    else:
+        sums = list(
+            rows.values("title_id")
+            .annotate(
+                metric_=Max("metric"),
+                estimated_=Count("pk", filter=Q(estimated=True)),
+                **{f"{name}_": Sum(name) for name in FIGURES},
+            )
+            .order_by()
+        )
+        titles = Title.objects.select_related("lifecycle_cycle").in_bulk([r["title_id"] for r in sums])
+        for s in sorted(sums, key=lambda s: (titles[s["title_id"]].name, s["title_id"])):
+            title = titles[s["title_id"]]
+            fig = out[title.pk] = TitleFigures(
+                title=title, metric=s["metric_"], eol=title_eol(title), estimated=bool(s["estimated_"])
+            )
+            for name in FIGURES:
+                setattr(fig, name, int(s[f"{name}_"] or 0))
     prev = previous_run(run)
-    if prev is not None:
+    if prev is not None and out:
+        previous_rows = run_rows(run=prev, user=user)
+        if title_ids is not None:
+            previous_rows = previous_rows.filter(title_id__in=list(out))
+        if division_id is not None:
+            previous_rows = (
+                previous_rows.filter(division__isnull=True)
+                if division_id == 0
+                else previous_rows.filter(division_id=division_id)
+            )
         previous = dict(
-            run_rows(run=prev, user=user)
-            .filter(title_id__in=list(out))
-            .values("title_id")
+            previous_rows.values("title_id")
             .annotate(s=Sum("shortfall"))
             .values_list("title_id", "s")
             .order_by()

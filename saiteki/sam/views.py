@@ -13,6 +13,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -102,6 +103,10 @@ def _division_filter(request):
     return int(raw) if raw.isdigit() else None
 
 
+#: Titles in the dashboard's table (most short first); the run's page lists them all.
+DASHBOARD_TITLES = 50
+
+
 class DashboardView(View):
     """Compliance by title and by 所属 (the latest run, compared with the previous one), licences whose
     term ends soon, the inventory campaign's progress — every chart with its numbers in a table."""
@@ -114,16 +119,11 @@ class DashboardView(View):
         division = _division_filter(request)
         figures, divisions, totals, chart = [], [], {}, {}
         if run is not None:
-            figures = selectors.run_by_title(run=run, user=request.user)
+            # One GROUP BY per table (titles, 所属, totals): the page reads sums, never the run's
+            # thousands of (title, 所属) rows.
+            figures = selectors.run_by_title(run=run, user=request.user, division_id=division)
             divisions = selectors.run_by_division(run=run, user=request.user)
             totals = selectors.run_totals(run=run, user=request.user)
-            if division is not None:
-                figures = [f for f in selectors.run_by_title(run=run, user=request.user, with_divisions=True)]
-                for f in figures:
-                    f.by_division = [r for r in f.by_division if r.division_id == division]
-                    for name in ("entitled", "consumed", "shortfall", "surplus", "cost_to_comply"):
-                        setattr(f, name, sum(getattr(r, name) for r in f.by_division))
-                figures = [f for f in figures if f.by_division]
             figures.sort(key=lambda f: (-f.shortfall, -f.cost_to_comply, f.title.name))
             top = [f for f in figures if f.shortfall or f.surplus][:15]
             chart = {
@@ -141,7 +141,8 @@ class DashboardView(View):
                 "title": _("ソフトウェア資産管理"),
                 "run": run,
                 "previous": selectors.previous_run(run) if run else None,
-                "figures": figures,
+                "figures": figures[:DASHBOARD_TITLES],
+                "more_titles": max(0, len(figures) - DASHBOARD_TITLES),
                 "divisions": divisions,
                 "totals": totals,
                 "chart_json": json.dumps(chart, ensure_ascii=False),
@@ -176,14 +177,26 @@ class RunListView(View):
         return render(request, "sam/run_list.html", {"title": _("ライセンス照合の履歴"), "runs": runs})
 
 
+RUN_TITLES_PER_PAGE = 10
+
+
 class RunDetailView(View):
     """One run by title, each title with its 所属 rows (the by-division figures sum to the title's)."""
 
     def get(self, request, pk):
         _view_right(request.user, ReconciliationRun)
         run = get_object_or_404(ReconciliationRun, pk=pk)
-        figures = selectors.run_by_title(run=run, user=request.user, with_divisions=True)
-        figures.sort(key=lambda f: (-f.shortfall, f.title.name))
+        # Titles by shortfall from one GROUP BY; the 所属 rows only for this page's titles (a run of the
+        # whole prefecture has ~10,000 rows: one page of them all was megabytes).
+        summary = selectors.run_by_title(run=run, user=request.user)
+        summary.sort(key=lambda f: (-f.shortfall, f.title.name))
+        page = Paginator(summary, RUN_TITLES_PER_PAGE).get_page(request.GET.get("page"))
+        ids = [f.title.pk for f in page.object_list]
+        detail = {
+            f.title.pk: f
+            for f in selectors.run_by_title(run=run, user=request.user, with_divisions=True, title_ids=ids)
+        }
+        figures = [detail[pk] for pk in ids if pk in detail]
         return render(
             request,
             "sam/run_detail.html",
@@ -192,6 +205,7 @@ class RunDetailView(View):
                 "run": run,
                 "previous": selectors.previous_run(run),
                 "figures": figures,
+                "page": page,
                 "totals": selectors.run_totals(run=run, user=request.user),
             },
         )

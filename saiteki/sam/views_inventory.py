@@ -124,6 +124,10 @@ class CampaignDetailView(View):
         return redirect(campaign.get_absolute_url())
 
 
+#: Devices per page of a 所属's task: each row carries the device's software and its answer form.
+TASK_ITEMS_PER_PAGE = 25
+
+
 class TaskDetailView(View):
     """A 所属's task: its devices with their software, each to confirm or correct."""
 
@@ -139,7 +143,7 @@ class TaskDetailView(View):
         status = request.GET.get("status", "")
         if status in ItemStatus.values:
             items = items.filter(status=status)
-        page = Paginator(items, 100).get_page(request.GET.get("page"))
+        page = Paginator(items, TASK_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
         device_ids = [i.device_id for i in page.object_list if i.device_id]
         software: dict[int, list[Installation]] = {}
         for inst in (

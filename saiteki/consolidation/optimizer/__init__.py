@@ -2,7 +2,8 @@
 independent checker.  A pure library (no Django), so it is tested and benchmarked on its own.
 
 Public API: ``solve(Scenario) -> PlacementResult``, ``check(Scenario, PlacementResult)``,
-``solve_packing(PackingProblem)``, ``ffd(PackingProblem)`` and the model types.
+``solve_packing(PackingProblem)``, ``ffd(PackingProblem)`` and the model types; every search stops promptly when the caller's
+``should_stop`` says so (``Cancelled``).
 """
 
 from .checker import check
@@ -21,8 +22,10 @@ from .model import (
 )
 from .packing import PackingProblem, PreBin
 from .solver import solve
+from .stop import Cancelled
 
 __all__ = [
+    "Cancelled",
     "ExistingHost",
     "HostModel",
     "HostPlan",

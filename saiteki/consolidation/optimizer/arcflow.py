@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from . import stop
 from .heuristics import pack_in_order
 from .packing import PackingProblem
 
@@ -119,7 +120,7 @@ def _solve_lp(
 ) -> LPResult | None:
     tail, head, kind, nodes = _build_graph(types, demand, cap)
     n_arcs = tail.size
-    if deadline is not None and time.monotonic() + (n_arcs + len(nodes)) * BUILD_SECONDS_PER_ARC > deadline:
+    if deadline is not None and stop.now() + (n_arcs + len(nodes)) * BUILD_SECONDS_PER_ARC > deadline:
         return None  # building the model alone would overrun the caller's time limit
     if deadline is not None:
         time_limit = min(time_limit, deadline - time.monotonic() - n_arcs * BUILD_SECONDS_PER_ARC)
@@ -184,7 +185,8 @@ def _solve_lp(
     mb.set_maximize(False)
     solver = mbh.ModelSolverHelper(LP_SOLVER)
     solver.set_time_limit_in_seconds(max(time_limit, 0.05))
-    solver.solve(mb)
+    with stop.interrupting(solver.interrupt_solve):
+        solver.solve(mb)
     if solver.status() != mbh.SolveStatus.OPTIMAL:
         return None
     # Solved to optimality: the primal value is the LP bound.
@@ -246,7 +248,7 @@ def dive(
     residual = lp.demand.copy()
     fixed: list[tuple[int, ...]] = []
     current = lp
-    while residual.sum() > 0 and time.monotonic() < deadline:
+    while residual.sum() > 0 and stop.now() < deadline:
         took = False
         for pat, val in current.patterns:
             copies = int(math.floor(val + 1e-6))

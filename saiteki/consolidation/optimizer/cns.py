@@ -29,11 +29,11 @@ it conflicts with); locked items of pre-opened bins never move and pre-opened bi
 
 from __future__ import annotations
 
-import time
 from itertools import combinations
 
 import numpy as np
 
+from . import stop
 from .packing import REL_EPS, PackingProblem, compact
 
 Bins = list[list[int]]
@@ -308,7 +308,7 @@ class _State:
         small, else those of ≤ 3 items), scored in one matrix; the improving exchanges on distinct bins
         with disjoint TC subsets are applied together, and the round repeats until none improves."""
         improved = False
-        while self.tc and time.monotonic() < deadline:
+        while self.tc and stop.now() < deadline:
             k = len(self.tc)
             tci = np.array(self.tc, dtype=np.int64)
             bits = _subset_bits(k)  # (S, k) 0/1
@@ -371,7 +371,7 @@ class _State:
         for b in self.rng.permutation(len(self.bins)).tolist():
             if not self.tc:
                 break
-            if time.monotonic() >= deadline:
+            if stop.now() >= deadline:
                 break
             cur = [i for i in self.bins[b] if i not in self.locked]
             pool = cur + self.tc
@@ -403,7 +403,7 @@ class _State:
         moves = 0
         inv = 1.0 / np.maximum(self.p.capacity, 1e-12)
         for _ in range(max_sweeps):
-            if time.monotonic() >= deadline:
+            if stop.now() >= deadline:
                 break
             rows = self._alive_rows()
             lm = (self.loads * inv).sum(axis=1)
@@ -745,7 +745,7 @@ def reduce_once(
             st.consolidate(deadline, max_sweeps=QUICK_START)
             st.descent(it, tenure_base, deadline)
         best_w = min(best_w, st.tc_weight())
-    while time.monotonic() < deadline:
+    while stop.now() < deadline:
         done = st.tc_split(k_new)
         if done is not None:
             if stats is not None:
@@ -758,7 +758,7 @@ def reduce_once(
             it += 1
             if max_iterations is not None and it > max_iterations:
                 return None
-            if (it & 15) == 0 and time.monotonic() >= deadline:
+            if (it & 15) == 0 and stop.now() >= deadline:
                 break
             mv = st.best_move(it, best_w)
             if mv is None:
@@ -804,7 +804,7 @@ def cns_search(
     n_pre = len(problem.preopened)
     best = compact([list(b) for b in start], n_pre)
     attempt = 0
-    while len(best) > lower_bound and time.monotonic() < deadline:
+    while len(best) > lower_bound and stop.now() < deadline:
         res = reduce_once(problem, best, rng, deadline, attempt, max_iterations, stats)
         if res is None:
             break

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import arcflow, cns, exact, onedim
+from . import arcflow, cns, exact, onedim, stop
 from .bounds import quick_lower_bound
 from .heuristics import ffd, portfolio
 from .lns import lns_reduce
@@ -55,9 +55,27 @@ def solve_packing(
     max_iterations: int | None = None,
     use_lp: bool = True,
     use_exact: bool = True,
+    should_stop: stop.ShouldStop | None = None,
 ) -> PackOutcome:
     """Best packing found within ``time_limit`` seconds.  ``max_iterations`` caps the local search so a
-    run is reproducible regardless of machine speed (tests use it)."""
+    run is reproducible regardless of machine speed (tests use it).  Once ``should_stop()`` (or that of
+    an enclosing :func:`stop.watching` block) is true, every phase ends at its next check and
+    :class:`stop.Cancelled` is raised instead of a result."""
+    with stop.watching(should_stop):
+        stop.raise_if_requested()
+        out = _solve_packing(problem, time_limit, seed, max_iterations, use_lp, use_exact)
+        stop.raise_if_requested()
+    return out
+
+
+def _solve_packing(
+    problem: PackingProblem,
+    time_limit: float,
+    seed: int,
+    max_iterations: int | None,
+    use_lp: bool,
+    use_exact: bool,
+) -> PackOutcome:
     t0 = time.monotonic()
     # Phases check the clock between steps, not inside them; keep a margin so the step in flight
     # (a CP-SAT call, a consolidation pass) ends inside the caller's limit.
@@ -71,7 +89,7 @@ def solve_packing(
     sol: Bins | None
     method = "ffd"
     if len(best) > lb:
-        sol, name = portfolio(problem, lambda: time.monotonic() >= deadline)
+        sol, name = portfolio(problem, lambda: stop.now() >= deadline)
         if len(sol) < len(best):
             best, method = sol, name
     log.append(f"lb={lb} ffd={ffd_n} portfolio={len(best)} t={time.monotonic() - t0:.2f}")
@@ -111,14 +129,14 @@ def solve_packing(
 
     # 2. Consistent neighbourhood search on partial solutions: removes bins one at a time from the
     #    constructive packing; most instances reach the bound here within a fraction of a second.
-    if len(best) > lb and time.monotonic() < deadline:
+    if len(best) > lb and stop.now() < deadline:
         take(search(best, at(CNS_FIRST)), "cns")
         log.append(f"cns={len(best)} t={time.monotonic() - t0:.2f}")
 
     # 3. One dimension, bound not met: raise the bound with the arc-flow LP when it is affordable, then
     #    aim straight at it (exact triples when forced, else the overload tabu search on exactly lb
     #    bins, started from the CNS packing) and try the LP-guided dive.
-    if od is not None and len(best) > lb and time.monotonic() < deadline:
+    if od is not None and len(best) > lb and stop.now() < deadline:
         if lp_ok and lp_res is None:
             lp_res = arcflow.lp_bound(
                 relaxed, time_limit=max(0.1, (deadline - time.monotonic()) * 0.5), deadline=at(0.6)
@@ -129,7 +147,7 @@ def solve_packing(
         if len(best) > lb:
             sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE)
             take(sol, "triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
-        if lp_res is not None and len(best) > lb and time.monotonic() < deadline:
+        if lp_res is not None and len(best) > lb and stop.now() < deadline:
             take(
                 arcflow.dive(
                     problem, lp_res, deadline=min(deadline, time.monotonic() + span * 0.15), rng=rng
@@ -140,13 +158,13 @@ def solve_packing(
 
     # 4. Alternate CNS (long slices) with an exact repair of the least-full bins (LNS) until the end, or
     #    half the rest when the CP-SAT model follows.
-    if len(best) > lb and time.monotonic() < deadline:
+    if len(best) > lb and stop.now() < deadline:
         until = deadline if not ex_ok else time.monotonic() + (deadline - time.monotonic()) * 0.5
         cur = best
-        while len(best) > lb and time.monotonic() < until - 0.05:
+        while len(best) > lb and stop.now() < until - 0.05:
             cur = search(cur, min(until, time.monotonic() + max(1.0, span * 0.25)))
             take(cur, "cns")
-            if len(best) <= lb or time.monotonic() >= until - 0.05:
+            if len(best) <= lb or stop.now() >= until - 0.05:
                 break
             slot = min(until, time.monotonic() + max(0.5, span * 0.08))
             cur = lns_reduce(problem, cur, lb, rng, slot, seed=seed)
@@ -154,7 +172,7 @@ def solve_packing(
         log.append(f"cns/lns={len(best)} t={time.monotonic() - t0:.2f}")
 
     # 4. CP-SAT for small instances: may find what the search missed, or prove the bound.
-    if ex_ok and len(best) > lb and time.monotonic() < deadline:
+    if ex_ok and len(best) > lb and stop.now() < deadline:
         res_ex = exact.search(problem, best, lb, deadline=deadline, seed=seed)
         if res_ex.bins is not None and len(res_ex.bins) < len(best) and is_valid(problem, res_ex.bins):
             best, method = res_ex.bins, "cp_sat"

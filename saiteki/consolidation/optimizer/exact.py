@@ -9,12 +9,12 @@ hint, with symmetry breaking (the j-th largest item may only use the first j+1 n
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from . import stop
 from .packing import PackingProblem
 
 Bins = list[list[int]]
@@ -57,7 +57,7 @@ def search(
     problem: PackingProblem, best: Bins, lower_bound: int, deadline: float, seed: int = 0
 ) -> ExactResult:
     """Minimise the number of bins with at most ``len(best)`` bins, hinted with ``best``."""
-    remaining = deadline - time.monotonic()
+    remaining = deadline - stop.now()
     if remaining < 0.2 or problem.n * len(best) > MAX_CELLS:
         return ExactResult(None, 0)
     sizes, cap, pre_caps, exact_data = _integral(problem)
@@ -116,14 +116,15 @@ def search(
                     m.add_hint(x[i, b], 1)
     # Building the model in Python takes a noticeable share of a short budget on a loaded machine:
     # give CP-SAT only what is left now, minus a margin for its presolve and the answer extraction.
-    remaining = deadline - time.monotonic()
+    remaining = deadline - stop.now()
     if remaining < 0.3:
         return ExactResult(None, 0)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, remaining * 0.85 - 0.1)
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
-    st = solver.solve(m)
+    with stop.interrupting(solver.stop_search):
+        st = solver.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         lb = k if (st == cp_model.INFEASIBLE and exact_data) else 0
         return ExactResult(None, lb)
@@ -191,7 +192,8 @@ def pack_into(
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
-    st = solver.solve(m)
+    with stop.interrupting(solver.stop_search):
+        st = solver.solve(m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     bins: Bins = [[] for _ in range(k)]

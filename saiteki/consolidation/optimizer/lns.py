@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from . import exact
+from . import exact, stop
 from .packing import PackingProblem, compact
 
 Bins = list[list[int]]
@@ -34,7 +34,7 @@ def lns_reduce(
     m = problem.measure()
     best = [list(b) for b in bins]
     r = 3
-    while len(best) > lower_bound and time.monotonic() < deadline - 0.05:
+    while len(best) > lower_bound and stop.now() < deadline - 0.05:
         free_bins = [k for k in range(n_pre, len(best)) if not (set(best[k]) & locked)]
         if len(free_bins) < 2:
             return best

@@ -20,9 +20,10 @@ on instances where the previous pipeline ended 1–20 bins above it.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
+
+from . import stop
 
 Bins = list[list[int]]
 
@@ -110,7 +111,7 @@ def overload_search(
         it += 1
         if max_iterations is not None and it > max_iterations:
             return None
-        if (it & 31) == 0 and time.monotonic() >= deadline:
+        if (it & 31) == 0 and stop.now() >= deadline:
             return None
         cand_bins = np.flatnonzero(over)
         a = int(cand_bins[int(rng.integers(cand_bins.size))])
@@ -237,7 +238,7 @@ class _TripletDive:
 
     def _dfs(self) -> bool:
         self.nodes += 1
-        if self.nodes > self.limit or time.monotonic() >= self.deadline:
+        if self.nodes > self.limit or stop.now() >= self.deadline:
             raise _Abort
         c, cap, rng = self.c, self.cap, self.rng
         present = np.flatnonzero(c)
@@ -313,7 +314,7 @@ def triplet_search(
     attempt = 0
     limit = node_limit or 2 * k + 20
     try:
-        while time.monotonic() < deadline and (max_attempts is None or attempt < max_attempts):
+        while stop.now() < deadline and (max_attempts is None or attempt < max_attempts):
             noisy = attempt > 0 or not deterministic_first
             chosen = _TripletDive(counts0, cap, deadline, rng if noisy else None, limit).run()
             attempt += 1

@@ -21,7 +21,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import checker
+from . import checker, stop
 from .bounds import n_plus_one_bound
 from .engine import solve_packing
 from .model import HostModel, HostPlan, PlacementResult, Scenario, ScenarioError
@@ -235,8 +235,15 @@ def _validate_amounts(scenario: Scenario) -> None:
             raise ScenarioError(f"余裕率（{dim}）は0以上1未満で指定してください。")
 
 
-def solve(scenario: Scenario) -> PlacementResult:
-    """Place every machine on the fewest hosts that respect the rules; see the module docstring."""
+def solve(scenario: Scenario, should_stop: stop.ShouldStop | None = None) -> PlacementResult:
+    """Place every machine on the fewest hosts that respect the rules; see the module docstring.
+    Raises :class:`stop.Cancelled` promptly (at the search's next check) once ``should_stop()`` is
+    true."""
+    with stop.watching(should_stop):
+        return _solve(scenario)
+
+
+def _solve(scenario: Scenario) -> PlacementResult:
     t0 = time.monotonic()
     if not scenario.dimensions:
         raise ScenarioError("at least one dimension is required")
@@ -364,6 +371,7 @@ def solve(scenario: Scenario) -> PlacementResult:
         total_power_w=power,
         ffd_hosts=ffd_hosts,
     )
+    stop.raise_if_requested()  # the checker's N+1 test is not worth running for a cancelled run
     rules = checker.check(scenario, draft)
     d = draft.to_dict()
     d["rules"] = [r.to_dict() for r in rules]

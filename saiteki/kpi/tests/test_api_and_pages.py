@@ -149,3 +149,31 @@ def test_report_chapters_carry_their_tables(orgs):
     assert sections["reviews"]["table"]["rows"][0][:2] == ["G1", "ゲート例外のシステム"]
     assert "災害対応の緊急調達" in sections["reviews"]["table"]["rows"][0]
     assert report_data(fiscal_year=2014).sections[0]["table"] is None  # nothing that year
+
+
+def test_server_evidence_page_shows_the_figures_and_links_the_servers(client, orgs, dated, role_users):
+    from saiteki.kpi.models import KpiValue
+    from saiteki.ledger.models import Server
+
+    with dated(2012, 4, 1):
+        system = make_system(orgs["税務課"], number="T1", name="税務の系", hosting_form="shared_platform")
+        host = Server.objects.create(name="VH-01", kind="physical")
+        vm = Server.objects.create(name="vm-t1-1", kind="virtual", host=host)
+        vm.systems.add(system)
+        Server.objects.create(name="sv-e1-1", kind="physical")
+    plan = Plan.objects.create(code="p", name="計画", start_fy=2014, end_fy=2016)
+    d = KpiDefinition.objects.create(
+        code="virtualized_servers",
+        name="仮想サーバ",
+        unit="台",
+        plan=plan,
+        source_key="ledger.virtualized_servers",
+    )
+    services.kpi_values_refresh(fiscal_year=2013)
+    value = KpiValue.objects.get(definition=d, fiscal_year=2013)
+    assert value.value == 1 and value.evidence_count == 1
+    client.force_login(role_users["viewer"])
+    html = client.get(reverse("kpi:evidence", args=[value.pk])).content.decode()
+    assert 'data-testid="figure-virtual-servers">1<' in html
+    assert 'data-testid="figure-physical-servers">1<' in html
+    assert f'href="{reverse("ledger:server_detail", args=[vm.pk])}"' in html

@@ -65,6 +65,44 @@ def test_virtualized_and_joint_use(ledger):
     assert e["value"] == 3 and [r["label"] for r in e["records"]] == ["岡山市", "倉敷市", "津山市"]
 
 
+def test_virtualized_servers_counts_vms_on_platform_hosts_as_of_year_end(orgs, dated):
+    """Hand-built: a host with 2 VMs and 2 physical servers by FY2013's end; in FY2014 one physical
+    server becomes a VM on the host (P2V), the other a cloud instance, and a new VM without a host
+    (not the platform's) appears; in FY2015 a VM is deleted. Counted: 2, 3, 2."""
+    from saiteki.ledger.models import Server
+
+    with dated(2012, 4, 1):
+        system = make_system(orgs["税務課"], number="K1", name="系1")
+        host = Server.objects.create(name="VH-01", kind="physical")
+        vm1 = Server.objects.create(name="vm-1", kind="virtual", host=host)
+        Server.objects.create(name="vm-2", kind="virtual", host=host)
+        p1 = Server.objects.create(name="sv-1", kind="physical")
+        p2 = Server.objects.create(name="sv-2", kind="physical")
+        for server in (vm1, p1, p2):
+            server.systems.add(system)
+    with dated(2014, 9, 1):
+        p1.kind, p1.host = "virtual", host
+        p1.save()
+        p2.kind = "cloud"
+        p2.save()
+        Server.objects.create(name="vm-x", kind="virtual")
+    with dated(2015, 6, 1):
+        vm1.delete()
+    source = src("ledger.virtualized_servers")
+    e = source.evidence(2013)
+    assert e["value"] == 2 and [r["label"] for r in e["records"]] == ["vm-1", "vm-2"]
+    assert {r["detail"] for r in e["records"]} == {"VH-01"}
+    figures = {k: v for k, v in e["figures"].items() if k != "as_of"}
+    assert figures == {"virtual_servers": 2, "hosts": 1, "physical_servers": 2, "cloud_instances": 0}
+    e = source.evidence(2014)
+    assert [r["label"] for r in e["records"]] == ["sv-1", "vm-1", "vm-2"]
+    assert (e["figures"]["physical_servers"], e["figures"]["cloud_instances"]) == (0, 1)
+    assert source.compute(2015) == 2
+    from saiteki.kpi import selectors
+
+    assert source.compute(selectors.current_fiscal_year()) == 2  # today's ledger (live tables)
+
+
 def test_recurring_cost_vs_fy2008(orgs):
     s = make_system(orgs["税務課"])
     make_cost(s, fiscal_year=2008, category="app_maintenance", amount=1_000_000)

@@ -7,7 +7,7 @@ lists behind the drop-downs; the file imports back unchanged (tested as a round 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,7 @@ def ledger_workbook(
     instructions: Iterable[str] = (),
     unit: str = "円",
     cost_grid: bool = False,
+    extra_sheets: Callable[[Workbook], Iterable[str]] | None = None,
 ) -> bytes:
     """A workbook that imports back unchanged: 情報システム (every importable column), 経費 (one row per
     cost cell of ``cost_years``) — or with ``cost_grid`` 経費（年度×区分）, a row per system × year × 段階
@@ -36,6 +37,8 @@ def ledger_workbook(
     the drop-downs.
 
     Written in openpyxl's write-only mode so the template of a whole prefecture streams.
+    ``extra_sheets(workbook)`` appends sheets of other capabilities (the survey's sections) after the
+    costs and returns their lines for 記入方法.
     """
     grey = READONLY_FILL
     wb = Workbook(write_only=True)
@@ -72,10 +75,12 @@ def ledger_workbook(
     else:
         costs_ws, cost_rows = _cost_rows_sheet(wb, system_ids, cost_years, divisor, unit)
 
+    extra_lines = list(extra_sheets(wb)) if extra_sheets is not None else []
+
     help_ws = wb.create_sheet(gettext("記入方法"))
     help_ws.column_dimensions["A"].width = 110
     help_ws.append([xlsx_cell(help_ws, title)])
-    for line in [*instructions, *_instructions(unit, cost_grid=cost_grid)]:
+    for line in [*instructions, *_instructions(unit, cost_grid=cost_grid), *extra_lines]:
         help_ws.append([xlsx_cell(help_ws, line)])
 
     lists = wb.create_sheet(gettext("選択肢"))

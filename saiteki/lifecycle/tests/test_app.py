@@ -257,6 +257,59 @@ def test_risk_list_filters_by_horizon_and_status_and_exports_what_is_shown(clien
     )
 
 
+def test_risk_list_total_comes_from_the_status_counts_and_stays_exact(client, role_users, ledger):
+    """The unfiltered list takes its total from the status line's grouped count (no second scan of
+    every component for COUNT(*)); with any narrowing filter the count is the database's own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = role_users[Role.ADMIN]
+    client.force_login(admin)
+    every = selectors.component_risks(user=admin)
+
+    def total(params):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("lifecycle:risk_list"), params)
+        assert response.status_code == 200
+        counts = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if "COUNT(" in q["sql"].upper() and "lifecycle_componentlifecycle" in q["sql"]
+        ]
+        return response.context["page"].paginator.count, len(counts)
+
+    assert total({}) == (every.count(), 1)  # the status line's GROUP BY only
+    past = every.filter(status=RiskStatus.PAST_EOL).count()
+    assert past >= 1
+    assert total({"status": RiskStatus.PAST_EOL}) == (past, 1)
+    both = every.filter(status__in=[RiskStatus.PAST_EOL, RiskStatus.SUPPORTED]).count()
+    assert total({"status": [RiskStatus.PAST_EOL, RiskStatus.SUPPORTED]})[0] == both
+    # Narrowing filters: the exact count of what is listed, from the database.
+    assert total({"q": "PostgreSQL"}) == (every.filter(component__product="PostgreSQL").count(), 2)
+    assert (
+        total({"horizon": "this_fy"})[0]
+        == every.filter(eff_eol__lte=selectors.horizon_end("this_fy", on=TODAY)).count()
+    )
+    assert total({"status": "bogus"})[0] == 0
+
+
+def test_status_counts_agree_with_the_status_of_each_row_on_every_boundary_day(role_users, ledger):
+    """The counts (filtered aggregates) and the list's status (the CASE) are one rule, NULL dates too."""
+    from collections import Counter
+
+    admin = role_users[Role.ADMIN]
+    rows = list(ComponentLifecycle.objects.all())
+    days = {TODAY, datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)}
+    for lc in rows:
+        for d in (lc.eff_support, lc.eff_eol, lc.eff_extended):
+            if d is not None:
+                days |= {d - datetime.timedelta(days=1), d, d + datetime.timedelta(days=1)}
+    for day in sorted(days):
+        expected = Counter(lc.status for lc in selectors.component_risks(user=admin, on=day))
+        assert selectors.status_counts(user=admin, on=day) == dict(expected), day
+    assert len({frozenset(selectors.status_counts(user=admin, on=d)) for d in days}) > 1
+
+
 def test_renewal_forecast_and_export(client, role_users, ledger):
     rows = selectors.renewal_forecast(user=role_users[Role.ADMIN])
     tax = next(r for r in rows if r.number == "S-TAX")

@@ -201,6 +201,14 @@ class RecoveryOrderSerializer(serializers.Serializer):
 
 
 class BcpDocumentSerializer(SharedSystemsMixin, FullCleanMixin, serializers.ModelSerializer):
+    """A BCP document; ``file`` (multipart) uploads or replaces its file with the metadata, in one
+    all-or-nothing write (:func:`saiteki.resilience.services.document_save`)."""
+
+    file = serializers.FileField(
+        write_only=True,
+        required=False,
+        help_text="PDF・Word・Excel・PowerPoint・テキスト・画像・zip（multipart/form-data）。指定すると差し替えます。",
+    )
     download_url = serializers.SerializerMethodField()
     version = serializers.IntegerField(read_only=True)
 
@@ -213,13 +221,28 @@ class BcpDocumentSerializer(SharedSystemsMixin, FullCleanMixin, serializers.Mode
             "edition",
             "issued_on",
             "systems",
+            "file",
             "file_name",
             "size",
+            "sha256",
             "note",
             "download_url",
             "version",
         ]
-        read_only_fields = ["file_name", "size"]
+        read_only_fields = ["file_name", "size", "sha256"]
+
+    def validate_file(self, value):
+        errors = services.document_file_errors(value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def validate(self, attrs):
+        upload = attrs.pop("file", None)  # checked above; the model's clean sees the metadata only
+        attrs = super().validate(attrs)
+        if upload is not None:
+            attrs["file"] = upload
+        return attrs
 
     def get_download_url(self, obj) -> str | None:
         from django.urls import reverse

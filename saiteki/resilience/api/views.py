@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from saiteki.core import permissions as perms
@@ -239,12 +240,30 @@ class BcpProfileViewSet(SaitekiModelViewSet):
 
 
 @saiteki_schema
-class BcpDocumentViewSet(SystemsCreateMixin, SaitekiModelViewSet):
-    """ICT-BCP documents (metadata; the file is uploaded on the page and downloaded from ``download_url``)."""
+class BcpDocumentViewSet(SaitekiModelViewSet):
+    """ICT-BCP documents. Create and change accept JSON (metadata only) or multipart/form-data with a
+    ``file`` part (uploaded or replaced together with the metadata, all-or-nothing); the file is
+    downloaded from ``download_url``. Kind, size and content of the file are checked on the server."""
 
     queryset = BcpDocument.objects.all()
     serializer_class = BcpDocumentSerializer
     filterset_class = BcpDocumentFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _save(self, serializer, document):
+        d = dict(serializer.validated_data)
+        upload = d.pop("file", None)
+        systems = d.pop("systems", None)
+        # The service checks the policy and the file again (a refusal is the API's one error shape).
+        serializer.instance = services.document_save(
+            user=self.request.user, document=document, values=d, systems=systems, upload=upload
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer, None)
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
 
     def get_queryset(self):
         # systems ids: one prefetch query instead of one per row.

@@ -396,6 +396,49 @@ def test_kpi_sources_and_schedule_are_registered(role_users, systems):
     assert registry.kpi_sources["reviews.reductions"].compute(FY - 5) is None
 
 
+def test_kpi_sources_give_the_counted_cases_and_systems(role_users, systems):
+    """Drill-down: each reviews KPI lists exactly what it counted (hand-counted: two decided P cases
+    cut 300 + 150; of two budgeted systems one went through an approved P; no evaluation yet)."""
+    from saiteki.core.registry import registry
+    from saiteki.ledger.tests.factories import make_cost
+    from saiteki.reviews.tests.helpers import approved_case
+
+    own = approved_case(
+        owner=role_users["owner"],
+        admin=role_users["admin"],
+        system=systems["own"],
+        fiscal_year=FY,
+        requested={"other": 1000},
+        assessed={"other": 700},
+    )
+    other = approved_case(
+        owner=role_users["admin"],
+        admin=role_users["admin"],
+        system=systems["other"],
+        fiscal_year=FY,
+        requested={"other": 500},
+        assessed={"other": 350},
+    )
+    services.case_create(
+        user=role_users["owner"], kind="P", fiscal_year=FY + 1, system=systems["own"], requested={"other": 9}
+    )  # a draft of another year counts nowhere
+    e = registry.kpi_sources["reviews.reductions"].evidence(FY)
+    assert e["value"] == 450
+    assert [(r["id"], r["amount"]) for r in e["records"]] == [(other.pk, 150), (own.pk, 300)]  # by number
+    assert e["figures"] == {"count": 2, "requested": 1500, "assessed": 1050, "reduction": 450}
+    make_cost(systems["own"], fiscal_year=FY, category="other", amount=700, stage="budget")
+    make_cost(systems["other"], fiscal_year=FY, category="other", amount=350, stage="budget")
+    make_cost(systems["other"], fiscal_year=FY - 1, category="other", amount=1, stage="budget")
+    # As if never approved: only the own system's budget was reviewed.
+    ReviewCase.objects.filter(pk=other.pk).update(state=CaseState.WITHDRAWN)
+    e = registry.kpi_sources["reviews.budget_reviewed_share"].evidence(FY)
+    assert e["value"] == 50.0 and [r["id"] for r in e["records"]] == [systems["own"].pk]
+    assert e["figures"] == {"numerator": 1, "denominator": 2}
+    assert registry.kpi_sources["reviews.budget_reviewed_share"].evidence(FY - 1)["value"] == 0.0
+    e = registry.kpi_sources["reviews.evaluations"].evidence(FY)
+    assert e["value"] == 0 and e["records"] == []
+
+
 def test_generic_transition_route_refuses_review_cases(client, role_users, orgs):
     """A crafted POST to core's generic transition route cannot skip the reviews services."""
     from django.contrib.contenttypes.models import ContentType
