@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from saiteki.core.testing import make_org_tree, make_role_users
@@ -30,6 +32,18 @@ def api_client():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site language (Japanese).
+
+    A test that switches to English (the English catalogue, the language menu) would otherwise leave
+    it active in its worker, and a later test's ``str(obj)`` would no longer match the Japanese page.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
