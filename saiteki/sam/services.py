@@ -459,26 +459,7 @@ def reconciliation_compute(*, as_of: datetime.date) -> tuple[list[RecRow], list[
     return result.rows, notes + result.notes, sql_seconds
 
 
-ROW_COLUMNS = (
-    "run_id",
-    "title_id",
-    "division_id",
-    "metric",
-    "entitled",
-    "consumed",
-    "devices",
-    "pool_in",
-    "downgrade_in",
-    "downgrade_out",
-    "shortfall",
-    "surplus",
-    "unit_price",
-    "cost_to_comply",
-    "estimated",
-    "created_at",
-    "updated_at",
-    "version",
-)
+ROW_COLUMNS = ("run_id", *selectors.ROW_FIELDS, "created_at", "updated_at", "version")
 
 
 def _rows_insert(run: ReconciliationRun, rows: list[RecRow]) -> None:
