@@ -150,6 +150,12 @@ def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
     return dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
 
 
+def fiscal_year_end_or(fy: int, today: dt.date) -> dt.date:
+    """The date a year's figures are taken at: its last day, or ``today`` while the year is running
+    (KPIs and forecasts "as of the year's end, today for the current year")."""
+    return min(fiscal_year_range(fy)[1], today)
+
+
 def fiscal_year_era(fy: int) -> tuple[Era, int] | None:
     """The era and era year used to label fiscal year ``fy`` (see the module docstring for the rule).
 

@@ -194,8 +194,10 @@ class ReportSection:
     The chapter lists the year's stored KPI values whose source key starts with ``kpi_prefix``;
     ``table(fiscal_year)``, when given, adds the capability's own figures as
     ``{"caption": str, "columns": [str, …], "rows": [[…], …]}`` (or None when there is nothing that
-    year), e.g. the review gates' exceptions or the planner's realised savings. It must read stored
-    records only, so the same closed year prints the same report.
+    year), e.g. the review gates' exceptions or the planner's realised savings. The year-end close
+    computes every chapter's table once and stores it with the close, and the report of a closed year
+    prints the stored table; so a table may also read live records that keep changing (the renewal
+    forecast) and the same closed year still prints the same report.
     """
 
     key: str

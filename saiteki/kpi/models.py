@@ -209,6 +209,12 @@ class FiscalYearClose(BusinessModel):
     closed_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
     closed_by = user_ref(_("確定者"))
     reason = models.CharField(_("解除の理由"), max_length=500, blank=True)
+    #: The annual report's chapter tables as they stood at the close, ``{section key: table}``: a chapter
+    #: may compute its table from live records (e.g. the renewal forecast), and the close freezes it so
+    #: the same closed year prints the same report. Derived, so kept out of the change log.
+    report_tables = models.JSONField(_("年次報告の表（確定時点）"), default=dict, blank=True)
+
+    changelog_exclude = ("created_at", "updated_at", "version", "report_tables")
 
     class Meta:
         ordering = ["-fiscal_year"]

@@ -103,11 +103,19 @@ def report_data(*, fiscal_year: int) -> ReportData:
         for y in range(first, fiscal_year + 1)
     ]
     # Chapters come from the capabilities (registry.ReportSection): an app that is not installed
-    # simply has no chapter, and each chapter may add a table of its own stored records.
+    # simply has no chapter, and each chapter may add a table of its own. The tables frozen by the
+    # year-end close are used as stored; a year closed before a chapter existed gets it computed now.
+    from .models import FiscalYearClose
+
+    frozen = (
+        FiscalYearClose.objects.filter(fiscal_year=fiscal_year, closed=True)
+        .values_list("report_tables", flat=True)
+        .first()
+    ) or {}
     sections = []
     for section in registry.sorted_report_sections():
         rows = [k for k in kpis if k["source"].startswith(section.kpi_prefix)]
-        table = section.table(fiscal_year) if section.table else None
+        table = frozen[section.key] if section.key in frozen else section_table(section, fiscal_year)
         sections.append({"key": section.key, "title": str(section.title), "kpis": rows, "table": table})
     data = ReportData(
         fiscal_year=fiscal_year,
@@ -133,6 +141,20 @@ def report_data(*, fiscal_year: int) -> ReportData:
     data.printed = format_date(timezone.localdate())
     data.charts = {"cost": cost_chart_svg(costs), "status": status_chart_svg(summary)}
     return data
+
+
+def section_table(section, fiscal_year: int) -> dict | None:
+    """A chapter's table computed now, in the plain JSON form it is frozen in (dates and decimals as
+    text), so a stored table and a freshly computed one print and hash alike."""
+    if section.table is None:
+        return None
+    table = section.table(fiscal_year)
+    return None if table is None else json.loads(json.dumps(table, ensure_ascii=False, default=str))
+
+
+def report_tables_freeze(fiscal_year: int) -> dict[str, dict | None]:
+    """Every chapter's table as it stands: what the year-end close stores."""
+    return {s.key: section_table(s, fiscal_year) for s in registry.sorted_report_sections() if s.table}
 
 
 def cost_chart_svg(costs: list[dict[str, Any]], *, width: int = 640, height: int = 220) -> str:

@@ -38,6 +38,7 @@ CURRENT_MEASURES = (
     ("1", "予算要求前審査によるコスト削減"),
     ("2", "システム評価の実施"),
     ("3", "共通機能基盤（統合サーバ）への集約"),
+    ("4", "OS等のサポート終了への対応"),  # Okayama 3.6 ア, carried into the current plan
 )
 
 H, L = Direction.HIGHER, Direction.LOWER
@@ -342,6 +343,34 @@ CURRENT = (
         "ledger.virtualized_systems",
         None,
         True,
+    ),
+    (
+        "past_eol_running",
+        "サポート終了後も稼働しているソフトウェアの割合",
+        "%",
+        L,
+        V,
+        0,
+        None,
+        "0%",
+        "4",
+        "lifecycle.past_eol_share",
+        None,
+        False,
+    ),
+    (
+        "renewals_due",
+        "サポート終了・保守期限により更改が必要なシステム数",
+        "件",
+        L,
+        V,
+        None,
+        None,
+        "目標なし（更改予測の把握）",
+        "4",
+        "lifecycle.renewals_due",
+        None,
+        False,
     ),
 )
 

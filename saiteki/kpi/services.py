@@ -254,6 +254,9 @@ def fiscal_year_close(
         close.closed_at = now
         close.closed_by = user
         close.reason = ""
+        from .report import report_tables_freeze
+
+        close.report_tables = report_tables_freeze(fiscal_year)
         close.full_clean()
         close.save()
     audit_event_record(
@@ -281,6 +284,7 @@ def fiscal_year_reopen(*, fiscal_year: int, user, reason: str, request=None) -> 
     with change_context(user=user, reason=reason.strip()[:500]):
         close.closed = False
         close.reason = reason.strip()[:500]
+        close.report_tables = {}
         close.full_clean()
         close.save()
         for value in KpiValue.objects.filter(fiscal_year=fiscal_year, closed=True):

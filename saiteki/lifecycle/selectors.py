@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
 
 from saiteki.core import permissions as perms
-from saiteki.core.fiscal import fiscal_year_of, fiscal_year_range
+from saiteki.core.fiscal import fiscal_year_end_or, fiscal_year_of, fiscal_year_range
 from saiteki.ledger.choices import BUILD_CATEGORIES, CostStage, LifecycleStatus
 from saiteki.ledger.models import Cost, Server, System
 
@@ -271,6 +271,12 @@ def last_build_costs(system_ids) -> dict[int, tuple[int, int]]:
     return {sid: (fy, amount) for sid, (fy, amount, _rank) in best.items()}
 
 
+def forecast_years(on: datetime.date, years: int) -> list[int]:
+    """The fiscal years a forecast made on ``on`` covers: that day's year and the following ones."""
+    first = fiscal_year_of(on)
+    return list(range(first, first + years))
+
+
 def renewal_forecast(
     *,
     user,
@@ -378,9 +384,11 @@ def renewal_forecast(
     return out
 
 
-def forecast_summary(rows: list[RenewalRow]) -> dict:
-    """Totals by fiscal year and by 部局 × fiscal year (systems and estimated cost)."""
-    years = sorted({r.fiscal_year for r in rows})
+def forecast_summary(rows: list[RenewalRow], years: list[int] | None = None) -> dict:
+    """Totals by fiscal year and by 部局 × fiscal year (systems and estimated cost). ``years`` fixes the
+    columns (every year of the horizon, a year without renewals shown as zero); by default the years
+    that have rows."""
+    years = sorted(set(years or ()) | {r.fiscal_year for r in rows})
     by_year = {fy: {"systems": 0, "cost": 0} for fy in years}
     by_bureau: dict[str, dict[int, dict[str, int]]] = {}
     for r in rows:
@@ -395,16 +403,15 @@ def forecast_summary(rows: list[RenewalRow]) -> dict:
 # --- KPI values -----------------------------------------------------------------------------------------
 
 
-def _as_of(fy: int) -> datetime.date:
-    today = datetime.date.today()
-    end = fiscal_year_range(fy)[1]
-    return min(today, end)
+def year_end_or_today(fy: int) -> datetime.date:
+    """The date the year's lifecycle figures are taken at (KPIs, the report's renewal forecast)."""
+    return fiscal_year_end_or(fy, datetime.date.today())
 
 
 def past_eol_share(fy: int) -> float | None:
     """Share (%) of matched components of systems in use that are past EOL and still running, as of
     the end of the fiscal year (today for the current one). None when nothing is matched yet."""
-    on = _as_of(fy)
+    on = year_end_or_today(fy)
     qs = in_use(ComponentLifecycle.objects.filter(known=True))
     total = qs.count()
     if not total:

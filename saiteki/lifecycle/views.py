@@ -7,6 +7,7 @@ import urllib.parse
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -219,12 +220,20 @@ class ForecastView(View):
             raise PermissionDenied
         years, bureau = _forecast_params(request)
         rows = selectors.renewal_forecast(user=request.user, years=years, bureau_id=bureau)
-        summary = selectors.forecast_summary(rows)
+        summary = selectors.forecast_summary(rows, selectors.forecast_years(datetime.date.today(), years))
         if request.GET.get("export") == "xlsx":
             if not perms.role_allows(request.user, perms.EXPORT, System):
                 raise PermissionDenied
             return self.export(request, rows, summary)
-        for r in rows:
+        # The summary covers every row; the system list is paged (tens of thousands of rows at
+        # national scale) and can be narrowed to one fiscal year from the summary's links.
+        try:
+            shown_fy = int(request.GET["fy"]) if request.GET.get("fy") else None
+        except ValueError:
+            shown_fy = None
+        detail = [r for r in rows if r.fiscal_year == shown_fy] if shown_fy else rows
+        page = Paginator(detail, 100).get_page(request.GET.get("page"))
+        for r in page.object_list:
             r.basis_label = _basis_label(r)
         return render(
             request,
@@ -232,6 +241,9 @@ class ForecastView(View):
             {
                 "title": _("更改予測（年度別）"),
                 "rows": rows,
+                "page": page,
+                "shown_fy": shown_fy,
+                "detail_cost": sum(r.estimated_cost for r in detail),
                 "summary": summary,
                 "years": years,
                 "bureau": bureau,
@@ -240,7 +252,6 @@ class ForecastView(View):
                 ),
                 "current_fy": fiscal_year_of(datetime.date.today()),
                 "can_export": perms.role_allows(request.user, perms.EXPORT, System),
-                "total_cost": sum(r.estimated_cost for r in rows),
             },
         )
 

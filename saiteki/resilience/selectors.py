@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saiteki.core import permissions as perms
-from saiteki.core.fiscal import fiscal_year_of, fiscal_year_range
+from saiteki.core.fiscal import fiscal_year_end_or, fiscal_year_of, fiscal_year_range
 from saiteki.ledger.asof import IN_OPERATION, end_of_fiscal_year, snapshots_as_of
 from saiteki.ledger.models import System
 
@@ -297,7 +297,7 @@ def compliance_results(
     if fiscal_year is not None and end_of_fiscal_year(fiscal_year) < now:
         return _results_as_of(end_of_fiscal_year(fiscal_year))
     on = on or (
-        min(fiscal_year_range(fiscal_year)[1], timezone.localdate()) if fiscal_year else timezone.localdate()
+        fiscal_year_end_or(fiscal_year, timezone.localdate()) if fiscal_year else timezone.localdate()
     )
     standards = standards_map()
     practices = {p.system_id: p for p in BackupPractice.objects.filter(system__status__in=IN_OPERATION)}

@@ -11,15 +11,9 @@ from playwright.sync_api import expect
 
 from saiteki.consolidation.models import ScenarioRun
 from saiteki.core.testing import run_pending_tasks
+from saiteki.core.testing.browser import browser_login as login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_admin_creates_runs_and_exports_a_plan(page, live_server, role_users, ledger, host_model):

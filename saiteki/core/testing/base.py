@@ -47,8 +47,12 @@ def make_org_tree() -> dict[str, Organization]:
     return orgs
 
 
+#: The password every test user gets (``make_user``) and the browser tests log in with.
+TEST_PASSWORD = "pw-test-12345"
+
+
 def make_user(
-    username: str, role: str | None, division: Organization | None = None, password: str = "pw-test-12345"
+    username: str, role: str | None, division: Organization | None = None, password: str = TEST_PASSWORD
 ) -> User:
     """A user with a role assignment for the current fiscal year (through the real service)."""
     user = User.objects.create_user(username=username, password=password, display_name=username)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from saiteki.core.testing import make_org_tree, make_role_users
+from saiteki.core.testing.browser import browser_login as login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,13 +17,6 @@ def test_japanese_font_is_installed():
     """Without a Japanese font, screenshots and PDFs silently show empty boxes."""
     out = subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True, check=True).stdout
     assert "CJK" in out or "Noto Sans JP" in out
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_admin_shell_fy_language_logout(page, live_server):

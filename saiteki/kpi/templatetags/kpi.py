@@ -50,3 +50,9 @@ def pct(value) -> str:
     if value is None:
         return "－"
     return f"{value:+.1f}%"
+
+
+@register.filter
+def is_number(value) -> bool:
+    """A report table's numeric cell (right-aligned with separators); booleans are not numbers."""
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.kpi import services
 from saiteki.kpi.models import KpiDefinition, KpiReport, Plan
 from saiteki.ledger.tests.factories import make_system
@@ -45,13 +46,6 @@ def demo(orgs, dated):
     services.fiscal_year_close(fiscal_year=2013, user=admin)
     report = KpiReport.objects.create(fiscal_year=2013, requested_by=admin)
     services.kpi_report_generate(report_id=report.pk)
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_viewer_dashboard_year_switch_drill_down_and_report(page, live_server, demo):

@@ -5,17 +5,11 @@ import pytest
 from playwright.sync_api import expect
 
 from saiteki.core.testing import make_org_tree, make_role_users
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.ledger.models import Cost
 from saiteki.ledger.tests.factories import make_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill("pw-test-12345")
-    page.get_by_role("button", name="ログイン").click()
 
 
 def _fy(page) -> int:

@@ -14,7 +14,7 @@ from saiteki.accounts.choices import Role
 from saiteki.core.models import Notification
 from saiteki.core.registry import registry
 from saiteki.ledger.models import Component
-from saiteki.ledger.tests.factories import make_cost, make_server, make_system
+from saiteki.ledger.tests.factories import make_server, make_system
 from saiteki.lifecycle import catalogue as cat
 from saiteki.lifecycle import selectors, services
 from saiteki.lifecycle.choices import MatchMethod, RefreshStatus, RiskStatus
@@ -22,25 +22,6 @@ from saiteki.lifecycle.models import CatalogueRefresh, ComponentLifecycle, Cycle
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
-
-
-@pytest.fixture
-def ledger(orgs, catalogue):
-    tax = make_system(orgs["税務課"], number="S-TAX", name="県税システム")
-    lib = make_system(orgs["県立図書館"], number="S-LIB", name="図書館システム")
-    sv = make_server([tax], name="sv-tax-1", maintenance_end=datetime.date(TODAY.year + 3, 3, 31))
-    comps = {
-        "ws2012": Component.objects.create(
-            system=tax, server=sv, product="Windows Server 2012 R2", edition="Standard"
-        ),
-        "sql": Component.objects.create(system=tax, product="SQL Server", product_version="2016 SP3"),
-        "pg": Component.objects.create(system=lib, product="PostgreSQL", product_version="15.4"),
-        "odd": Component.objects.create(system=lib, product="財務会計パッケージ", product_version="5"),
-    }
-    make_cost(tax, fiscal_year=2019, category="design_dev", stage="actual", amount=30_000_000)
-    make_cost(tax, fiscal_year=2019, category="hw_purchase", stage="actual", amount=12_000_000)
-    services.components_match()
-    return {"tax": tax, "lib": lib, "server": sv, **comps}
 
 
 def test_shipped_catalogue_loads_every_row(catalogue):

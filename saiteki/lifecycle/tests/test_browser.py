@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.ledger.models import System
 from saiteki.ledger.tests.factories import make_cost, make_server, make_system
 from saiteki.lifecycle import services
@@ -29,13 +30,6 @@ def demo(orgs):
             s, fiscal_year=2019, category="design_dev", stage="actual", amount=10_000_000 + i * 1_000_000
         )
     load_lifecycle()
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_owner_sees_a_past_eol_component_on_the_karte(page, live_server, demo):

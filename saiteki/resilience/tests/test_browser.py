@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
 from saiteki.core.testing.axe import BLOCKING, describe, run_axe, session_cookie
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.ledger.models import System
 from saiteki.ledger.tests.factories import make_system
 from saiteki.resilience import selectors
@@ -39,13 +40,6 @@ def demo(orgs):
         make_system(orgs[division], number=f"S{i:03d}", name=name, integrity=3, availability=2 + i % 2)
     load_resilience()
     return users
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_owner_records_a_restore_test_on_the_bcp_tab_and_the_system_complies(page, live_server, demo):

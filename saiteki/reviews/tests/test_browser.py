@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.ledger.tests.factories import make_cost, make_system
 from saiteki.reviews.demo import load_reviews
 from saiteki.reviews.models import Proposal, ReviewCase
@@ -29,14 +30,6 @@ def demo(orgs):
     make_cost(tax, fiscal_year=FY - 1, category="app_maintenance", stage="budget", amount=9_000_000)
     load_reviews()  # the gate on from FY, rubric, demo cases of other systems
     return {"tax": tax}
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def transition(page, name, comment=""):

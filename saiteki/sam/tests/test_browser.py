@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from saiteki.accounts.choices import Role
 from saiteki.core.testing import make_user, run_pending_tasks
 from saiteki.core.testing.axe import BLOCKING, describe, run_axe, session_cookie
+from saiteki.core.testing.browser import browser_login as login
 from saiteki.sam import selectors, services
 from saiteki.sam.choices import CorrectionKind, ItemStatus, TaskState
 from saiteki.sam.demo import load_sam
@@ -40,14 +41,6 @@ def demo(orgs):
     }
     load_sam(pcs=48, staff=30)
     return users
-
-
-def login(page, live_server, username, password="pw-test-12345"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_label("ユーザー名")).to_have_count(0)
 
 
 def rate_text(progress) -> str:
