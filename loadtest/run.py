@@ -159,6 +159,14 @@ class ConnectionSampler(threading.Thread):
                 self.peak = max(self.peak, n)
 
 
+def _ms(value: str) -> float:
+    """A percentile cell of Locust's CSV: "N/A" for a page with no request after the statistics reset."""
+    try:
+        return float(value or 0)
+    except ValueError:
+        return 0.0
+
+
 def read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -224,7 +232,7 @@ def main() -> int:
     )
     slow = []
     for r in [*sorted(pages, key=lambda r: r["Name"]), total]:
-        p95 = float(r["95%"] or 0)
+        p95 = _ms(r["95%"])
         mark = " !" if p95 >= target and r is not total and int(r["Request Count"]) else ""
         if mark:
             slow.append(r["Name"])
@@ -273,8 +281,8 @@ def main() -> int:
                   "p50": float(total["50%"] or 0), "p95": float(total["95%"] or 0), "p99": float(total["99%"] or 0)},
         "pages": [
             {"name": r["Name"], "method": r["Type"], "requests": int(r["Request Count"]), "errors": int(r["Failure Count"]),
-             "p50": float(r["50%"] or 0), "p95": float(r["95%"] or 0), "p99": float(r["99%"] or 0),
-             "max": float(r["Max Response Time"] or 0)}
+             "p50": _ms(r["50%"]), "p95": _ms(r["95%"]), "p99": _ms(r["99%"]),
+             "max": _ms(r["Max Response Time"])}
             for r in pages
         ],
     }  # fmt: skip
