@@ -26,7 +26,7 @@ from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of
 from saiteki.core.models import AuditEvent
 from saiteki.core.registry import registry
 
-from .choices import JOB_REPORT, KpiKind, ReportStatus
+from .choices import JOB_REFRESH, JOB_REPORT, KpiKind, ReportStatus
 from .evaluation import judge
 from .models import FiscalYearClose, KpiDefinition, KpiEntry, KpiReport, KpiTarget, KpiValue
 
@@ -161,6 +161,28 @@ def kpi_values_refresh(
                 )
             )
     return out
+
+
+def kpi_values_refresh_later(*, fiscal_year: int) -> None:
+    """Have the worker recompute an open year's values, unless a refresh of it is already waiting or
+    running. Pages call this when their stored values have gone stale and keep showing those values
+    (with their 集計日時); two requests racing here may queue two jobs, and the second finds the
+    values fresh and does nothing (``tasks.refresh_open_years``)."""
+    from saiteki.core.jobs import job_enqueue
+    from saiteki.core.models import Job
+
+    pending = Job.objects.filter(
+        kind=JOB_REFRESH,
+        status__in=[Job.Status.QUEUED, Job.Status.RUNNING],
+        params__fiscal_year=fiscal_year,
+    )
+    if pending.exists():
+        return
+    job_enqueue(
+        kind=JOB_REFRESH,
+        title=_("評価指標の再集計（%(fy)s）") % {"fy": fiscal_year_label(fiscal_year)},
+        params={"fiscal_year": fiscal_year, "if_stale": True},
+    )
 
 
 def _require_right(user) -> None:

@@ -215,3 +215,36 @@ def test_manual_entry_until_the_source_exists(defs, role_users):
         services.kpi_entry_set(
             definition=manual, fiscal_year=2014, value="0", evidence="x", user=role_users["admin"]
         )
+
+
+def test_stale_values_are_served_and_refreshed_once_in_the_background(
+    ledger, defs, django_capture_on_commit_callbacks
+):
+    from saiteki.core.models import Job
+    from saiteki.core.testing import run_pending_tasks
+    from saiteki.kpi import selectors
+    from saiteki.kpi.choices import JOB_REFRESH
+
+    cloud, _manual = defs
+    first = selectors.values_for_year(fiscal_year=2013, refresh_stale=True)  # never stored: computed now
+    assert {v.definition_id: v.value for v in first}[cloud.pk] == Decimal("20.00")
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    KpiValue.objects.filter(fiscal_year=2013).update(computed_at=old)
+    s = ledger["systems"][4]
+    s.hosting_form = "private_cloud"  # today's change: the live FY2013 value does not move, FY2014's does
+    s.save()
+    KpiValue.objects.filter(fiscal_year=2013, definition=cloud).update(value=Decimal("99"))  # marks the read
+
+    with django_capture_on_commit_callbacks(execute=True):  # the queue write commits with the request
+        served = selectors.values_for_year(fiscal_year=2013, refresh_stale=True)
+    assert {v.definition_id: v.value for v in served}[cloud.pk] == Decimal("99")  # stored, not recomputed
+    with django_capture_on_commit_callbacks(execute=True):
+        selectors.values_for_year(fiscal_year=2013, refresh_stale=True)  # a second stale read …
+    jobs = Job.objects.filter(kind=JOB_REFRESH, params__fiscal_year=2013)
+    assert jobs.count() == 1  # … does not queue a second refresh
+
+    run_pending_tasks()
+    value = KpiValue.objects.get(fiscal_year=2013, definition=cloud)
+    assert value.value == Decimal("20.00") and value.computed_at > old
+    assert jobs.get().status == Job.Status.SUCCEEDED
+    assert not selectors.year_is_stale(2013)
