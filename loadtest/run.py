@@ -11,7 +11,8 @@
    login form instead, so the login page is part of the run.
 4. Locust headless in its own process (``locust -f loadtest/locustfile.py``: Locust cannot be imported
    next to Django), ``LOADTEST_USERS`` (200) users spawned at ``LOADTEST_SPAWN_RATE`` per second, for
-   ``LOADTEST_TIME`` (default 2m) after the ramp-up (statistics are reset when all users run).
+   ``LOADTEST_TIME`` (default 2m) measured from ``LOADTEST_WARMUP`` (30) seconds after the last user
+   started (the ramp-up's burst of first pages and logins is not the steady state).
 5. Prints p50/p95/p99 per page, the error count and the peak number of database connections, and writes
    ``bench/results/loadtest-<scale>-<time>.json`` (and ``loadtest-latest.json``).
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import math
 import os
 import platform
 import subprocess
@@ -164,6 +166,18 @@ class ConnectionSampler(threading.Thread):
                 self.peak = max(self.peak, n)
 
 
+def seconds(duration: str) -> float:
+    """Locust's run-time notation ("2m", "90s", "1h30m", "120") in seconds."""
+    total, number = 0.0, ""
+    for ch in duration.strip():
+        if ch.isdigit() or ch == ".":
+            number += ch
+        else:
+            total += float(number or 0) * {"h": 3600, "m": 60, "s": 1}[ch]
+            number = ""
+    return total + float(number or 0)
+
+
 def _ms(value: str) -> float:
     """A percentile cell of Locust's CSV: "N/A" for a page with no request after the statistics reset."""
     try:
@@ -183,6 +197,7 @@ def main() -> int:
     users = int(os.environ.get("LOADTEST_USERS", "200"))
     spawn_rate = float(os.environ.get("LOADTEST_SPAWN_RATE", "10"))
     run_time = os.environ.get("LOADTEST_TIME", "2m")
+    warmup = float(os.environ.get("LOADTEST_WARMUP", "30"))
     wait = os.environ.get("LOADTEST_WAIT", "5,15")
     target = float(os.environ.get("LOADTEST_TARGET_P95_MS", "500"))
     cores = os.cpu_count() or 2
@@ -208,15 +223,20 @@ def main() -> int:
         prefix = workdir / "locust"
         args = [
             str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless",
-            "-u", str(users), "-r", str(spawn_rate), "-t", run_time, "--host", stack.base_url,
+            "-u", str(users), "-r", str(spawn_rate), "-t", f"{math.ceil(users / spawn_rate + warmup + seconds(run_time))}s", "--host", stack.base_url,
             "--csv", str(prefix), "--reset-stats", "--only-summary", "--loglevel", "WARNING",
         ]  # fmt: skip
         log(
-            f"Locust: {users} 人（毎秒 {spawn_rate:g} 人ずつ開始）、{run_time}（開始後の統計）、考える時間 {wait} 秒"
+            f"Locust: {users} 人（毎秒 {spawn_rate:g} 人ずつ開始）、全員の開始から {warmup:g} 秒後の {run_time} を計測、考える時間 {wait} 秒"
         )
         sampler.start()
         started = time.monotonic()
-        env = {**os.environ, "LOADTEST_DATA": str(data_file), "LOADTEST_WAIT": wait}
+        env = {
+            **os.environ,
+            "LOADTEST_DATA": str(data_file),
+            "LOADTEST_WAIT": wait,
+            "LOADTEST_WARMUP": str(warmup),
+        }
         for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
             env.pop(key, None)
         locust = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -270,6 +290,7 @@ def main() -> int:
             "users": users,
             "spawn_rate": spawn_rate,
             "run_time": run_time,
+            "warmup_seconds": warmup,
             "wait_seconds": wait,
             "gunicorn_workers": workers,
             "gunicorn_threads": threads,

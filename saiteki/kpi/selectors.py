@@ -93,9 +93,11 @@ def _is_stale(value: KpiValue) -> bool:
 def year_is_stale(fiscal_year: int) -> bool:
     """Are some of the open year's stored values older than :func:`live_max_age`?"""
     oldest = timezone.now() - dt.timedelta(seconds=live_max_age())
-    return KpiValue.objects.filter(fiscal_year=fiscal_year, definition__active=True).filter(
-        Q(computed_at__isnull=True) | Q(computed_at__lt=oldest)
-    ).exists()
+    return (
+        KpiValue.objects.filter(fiscal_year=fiscal_year, definition__active=True)
+        .filter(Q(computed_at__isnull=True) | Q(computed_at__lt=oldest))
+        .exists()
+    )
 
 
 def trend_for(*, definition: KpiDefinition) -> list[KpiValue]:

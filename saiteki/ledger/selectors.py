@@ -26,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    TextField,
     Value,
     When,
 )
@@ -376,13 +377,24 @@ def system_text_search(queryset: QuerySet[System], text: str) -> QuerySet[System
 
     if connections[queryset.db].vendor != "postgresql":
         return text_search(queryset, text, SYSTEM_TEXT_FIELDS)
+    unindexed = {f"_plain_{name}": NotIndexed(F(name)) for name in SYSTEM_TEXT_FIELDS}
+    queryset = queryset.alias(**unindexed)
     for word in search_words(text):
         # Both conditions for every length: the gram condition lets a bitmap scan of the GIN index find
         # the candidates; the substring condition is what a walk along another index (the number order
         # of a page) tests per row — the planner evaluates the cheaper one first — and it makes words of
-        # 3+ characters exact.
-        queryset = text_search(queryset.filter(SystemGramsMatch(word)), word, SYSTEM_TEXT_FIELDS)
+        # 3+ characters exact. The substring condition is kept off the pg_trgm indexes: combined with
+        # them in one bitmap, a trigram match (always rechecked) made PostgreSQL recompute the gram
+        # function for every candidate row — 264 ms for 「GIS」 at 50,000 systems instead of 4 ms.
+        queryset = text_search(queryset.filter(SystemGramsMatch(word)), word, tuple(unindexed))
     return queryset
+
+
+class NotIndexed(Func):
+    """``(column || '')``: the same text, but no expression index on the column matches it."""
+
+    template = "(%(expressions)s || '')"
+    output_field = TextField()
 
 
 def systems_search(*, user, text: str) -> QuerySet[System]:
