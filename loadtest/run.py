@@ -201,8 +201,11 @@ def main() -> int:
     wait = os.environ.get("LOADTEST_WAIT", "5,15")
     target = float(os.environ.get("LOADTEST_TARGET_P95_MS", "500"))
     cores = os.cpu_count() or 2
-    workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * cores + 1)))
-    threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+    # Processes, not threads: the pages are CPU-bound Python, so threads of one process wait for each
+    # other's GIL. Measured side by side at 50,000 systems on 2 cores (docs/benchmarks.md): 5 × 4 missed
+    # p95 500 ms on five pages, 10 × 1 met it on every page.
+    workers = int(os.environ.get("GUNICORN_WORKERS", str(5 * cores)))
+    threads = int(os.environ.get("GUNICORN_THREADS", "1"))
     workdir = ROOT / "var" / "loadtest"
     workdir.mkdir(parents=True, exist_ok=True)
 
