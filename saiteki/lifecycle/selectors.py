@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from saiteki.core import permissions as perms
 from saiteki.core.fiscal import fiscal_year_end_or, fiscal_year_of, fiscal_year_range
@@ -249,8 +250,12 @@ class RenewalRow:
 
 def last_build_costs(system_ids) -> dict[int, tuple[int, int]]:
     """Per system: (fiscal year, amount) of its latest year with build costs (整備経費), actuals
-    preferred over budgets for the same year."""
-    rows = (
+    preferred over budgets for the same year.
+
+    The choice of the one row per system is made in the database (a window over the per-year totals):
+    returning every system's every year (660,000 rows at 50,000 systems) and choosing in Python took
+    4.6 s of the renewal forecast's 4.9 s."""
+    totals = (
         Cost.objects.filter(
             system_id__in=system_ids,
             category__in=BUILD_CATEGORIES,
@@ -258,17 +263,21 @@ def last_build_costs(system_ids) -> dict[int, tuple[int, int]]:
         )
         .values("system_id", "fiscal_year", "stage")
         .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("system_id")],
+                order_by=[
+                    F("fiscal_year").desc(),
+                    Case(When(stage=CostStage.ACTUAL, then=Value(1)), default=Value(0)).desc(),
+                ],
+            )
+        )
+        .filter(rank=1)
         .order_by()
     )
-    best: dict[int, tuple[int, int, int]] = {}
-    for r in rows:
-        if not r["total"]:
-            continue
-        rank = (r["fiscal_year"], 1 if r["stage"] == CostStage.ACTUAL else 0)
-        old = best.get(r["system_id"])
-        if old is None or rank > (old[0], old[2]):
-            best[r["system_id"]] = (r["fiscal_year"], int(r["total"]), rank[1])
-    return {sid: (fy, amount) for sid, (fy, amount, _rank) in best.items()}
+    return {r["system_id"]: (r["fiscal_year"], int(r["total"])) for r in totals}
 
 
 def forecast_years(on: datetime.date, years: int) -> list[int]:
