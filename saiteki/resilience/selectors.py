@@ -60,7 +60,7 @@ from .recovery import Node, RecoveryPlan, recovery_order
 PRACTICE = "backup_practice__"
 
 
-def _pct(numerator: int, denominator: int) -> Decimal | None:
+def percent(numerator: int, denominator: int) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -215,7 +215,7 @@ class ComplianceSummary:
 
     @property
     def pct(self) -> Decimal | None:
-        return _pct(self.compliant, self.total)
+        return percent(self.compliant, self.total)
 
 
 def compliance_summary(*, user=None, on: datetime.date | None = None) -> ComplianceSummary:
@@ -245,7 +245,7 @@ def compliance_summary(*, user=None, on: datetime.date | None = None) -> Complia
                 "label": label,
                 "total": row["n"],
                 "compliant": row["ok"],
-                "pct": _pct(row["ok"], row["n"]),
+                "pct": percent(row["ok"], row["n"]),
             }
         )
     rows = (
@@ -264,7 +264,7 @@ def compliance_summary(*, user=None, on: datetime.date | None = None) -> Complia
                 "bureau": row["owning_division__parent__name"] or _("（部局なし）"),
                 "total": row["n"],
                 "compliant": row["ok"],
-                "pct": _pct(row["ok"], row["n"]),
+                "pct": percent(row["ok"], row["n"]),
             }
         )
     return summary
@@ -502,7 +502,7 @@ def email_drill_rows(drill: EmailDrill) -> list[dict]:
 
 def _rates(row: dict) -> dict:
     for k in ("opened", "clicked", "reported"):
-        row[f"{k}_pct"] = _pct(row[k], row["sent"])
+        row[f"{k}_pct"] = percent(row[k], row["sent"])
     return row
 
 
@@ -523,8 +523,8 @@ def email_drill_trend(years: Iterable[int]) -> list[dict]:
                 {
                     "fiscal_year": fy,
                     "sent": agg["sent"],
-                    "clicked_pct": _pct(agg["clicked"], agg["sent"]),
-                    "reported_pct": _pct(agg["reported"], agg["sent"]),
+                    "clicked_pct": percent(agg["clicked"], agg["sent"]),
+                    "reported_pct": percent(agg["reported"], agg["sent"]),
                 }
             )
     return out
@@ -542,124 +542,6 @@ def training_attendance(fiscal_year: int) -> int | None:
 def separation_in_force(on: datetime.date | None = None) -> NetworkSeparation | None:
     on = on or timezone.localdate()
     return NetworkSeparation.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
-
-
-# --- KPI values and evidence ------------------------------------------------------------------------------
-
-
-def kpi_bcp_drills(fiscal_year: int) -> dict:
-    drills = list(drills_in(fiscal_year).order_by("held_on"))
-    return {
-        "value": len(drills),
-        "records": [
-            {"model": "resilience.bcpdrill", "id": d.pk, "label": d.title, "detail": d.held_on.isoformat()}
-            for d in drills
-        ],
-        "figures": {"count": len(drills), "kinds": sorted({d.kind for d in drills})},
-    }
-
-
-def kpi_backup_compliance(fiscal_year: int) -> dict:
-    """Compliant systems ÷ systems in operation × 100, as of the year's end (today for this year)."""
-    now = timezone.now()
-    live = end_of_fiscal_year(fiscal_year) >= now
-    if live:
-        summary = compliance_summary(on=timezone.localdate())
-        counted = list(
-            subject_systems()
-            .filter(compliance_q(standards_map(), summary.on or timezone.localdate()))
-            .values_list("pk", "number", "name", "owning_division_id")
-            .order_by("number")
-        )
-        records = [
-            {"model": "ledger.system", "id": pk, "label": f"{n} {name}", "division": d}
-            for pk, n, name, d in counted
-        ]
-        by_division = _division_counts(
-            subject_systems().values_list("owning_division_id", flat=True), [d for *_x, d in counted]
-        )
-        return {
-            "value": summary.pct,
-            "records": records,
-            "figures": {
-                "numerator": summary.compliant,
-                "denominator": summary.total,
-                "as_of": (summary.on or timezone.localdate()).isoformat(),
-                "unmet_by_requirement": summary.by_requirement,
-                "by_division": by_division,
-            },
-        }
-    results = compliance_results(fiscal_year=fiscal_year)
-    if not any(all(u.requirement != Requirement.ANSWERED for u in r.unmet) for r in results):
-        # Nobody had answered the practice survey yet: no value rather than 0%.
-        return {
-            "value": None,
-            "records": [],
-            "figures": {"as_of": end_of_fiscal_year(fiscal_year).date().isoformat()},
-        }
-    ok = [r for r in results if r.compliant]
-    unmet: dict[str, int] = defaultdict(int)
-    for r in results:
-        for u in r.unmet:
-            unmet[u.requirement] += 1
-    return {
-        "value": _pct(len(ok), len(results)),
-        "records": [
-            {"model": "ledger.system", "id": r.id, "label": f"{r.number} {r.name}", "division": r.division_id}
-            for r in ok
-        ],
-        "figures": {
-            "numerator": len(ok),
-            "denominator": len(results),
-            "as_of": end_of_fiscal_year(fiscal_year).date().isoformat(),
-            "unmet_by_requirement": dict(unmet),
-            "by_division": _division_counts([r.division_id for r in results], [r.division_id for r in ok]),
-        },
-    }
-
-
-def _division_counts(
-    all_divisions: Iterable[int | None], counted: Iterable[int | None]
-) -> dict[str, list[int]]:
-    """``{division id: [counted, total]}`` (the KPI page's breakdown)."""
-    out: dict[str, list[int]] = {}
-    for d in all_divisions:
-        out.setdefault(str(d), [0, 0])[1] += 1
-    for d in counted:
-        out.setdefault(str(d), [0, 0])[0] += 1
-    return out
-
-
-def kpi_security_incidents(fiscal_year: int) -> dict:
-    """Incidents that occurred in the year. Records name an incident involving personal data without
-    its title (the KPI's drill-down is read by roles that may not see it)."""
-    incidents = list(incidents_in(fiscal_year).order_by("occurred_on", "pk"))
-    return {
-        "value": len(incidents),
-        "records": [
-            {
-                "model": "resilience.securityincident",
-                "id": i.pk,
-                "label": _("個人情報を含む事故（件名は非表示）") if i.personal_data else i.title,
-                "detail": f"{i.occurred_on.isoformat()} {i.get_severity_display()}",
-            }
-            for i in incidents
-        ],
-        "figures": {"count": len(incidents), "personal_data": sum(1 for i in incidents if i.personal_data)},
-    }
-
-
-def kpi_training_attendance(fiscal_year: int) -> dict:
-    start, end = fy_dates(fiscal_year)
-    sessions = list(TrainingSession.objects.filter(held_on__range=(start, end)).order_by("held_on"))
-    return {
-        "value": sum(s.attendees for s in sessions) if sessions else None,
-        "records": [
-            {"model": "resilience.trainingsession", "id": s.pk, "label": s.title, "detail": str(s.attendees)}
-            for s in sessions
-        ],
-        "figures": {"sessions": len(sessions), "previous_year": training_attendance(fiscal_year - 1)},
-    }
 
 
 def current_fiscal_year() -> int:
@@ -690,7 +572,13 @@ def compliance_summary_for_year(*, user, fiscal_year: int) -> ComplianceSummary:
         by_imp[r.importance][0] += 1
         by_imp[r.importance][1] += r.compliant
     summary.by_importance = [
-        {"importance": k, "label": DataImportance(k).label, "total": n, "compliant": ok, "pct": _pct(ok, n)}
+        {
+            "importance": k,
+            "label": DataImportance(k).label,
+            "total": n,
+            "compliant": ok,
+            "pct": percent(ok, n),
+        }
         for k, (n, ok) in sorted(by_imp.items(), reverse=True)
     ]
     parents = dict(
@@ -712,7 +600,7 @@ def compliance_summary_for_year(*, user, fiscal_year: int) -> ComplianceSummary:
                 "bureau": bureaus[b].name if b in bureaus else _("（部局なし）"),
                 "total": n,
                 "compliant": ok,
-                "pct": _pct(ok, n),
+                "pct": percent(ok, n),
             }
         )
     return summary
