@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_inventory
+from . import views, views_inventory, views_licences, views_offers
 
 app_name = "sam"
 
@@ -24,29 +24,35 @@ urlpatterns = [
     path("rules/<int:pk>/history/", views.RuleHistoryView.as_view(), name="rule_history"),
     path("names/", views.NameListView.as_view(), name="name_list"),
     path("names/<int:pk>/", views.NameMapView.as_view(), name="name_map"),
-    path("peaks/add/", views.UsagePeakEditView.as_view(), name="usagepeak_add"),
+    path("peaks/add/", views_offers.UsagePeakEditView.as_view(), name="usagepeak_add"),
     # Licences
-    path("entitlements/", views.EntitlementListView.as_view(), name="entitlement_list"),
-    path("entitlements/add/", views.EntitlementEditView.as_view(), name="entitlement_add"),
-    path("entitlements/<int:pk>/", views.EntitlementDetailView.as_view(), name="entitlement_detail"),
-    path("entitlements/<int:pk>/edit/", views.EntitlementEditView.as_view(), name="entitlement_edit"),
+    path("entitlements/", views_licences.EntitlementListView.as_view(), name="entitlement_list"),
+    path("entitlements/add/", views_licences.EntitlementEditView.as_view(), name="entitlement_add"),
+    path("entitlements/<int:pk>/", views_licences.EntitlementDetailView.as_view(), name="entitlement_detail"),
     path(
-        "entitlements/<int:pk>/history/", views.EntitlementHistoryView.as_view(), name="entitlement_history"
+        "entitlements/<int:pk>/edit/", views_licences.EntitlementEditView.as_view(), name="entitlement_edit"
     ),
-    path("entitlements/<int:pk>/purchases/add/", views.PurchaseEditView.as_view(), name="purchase_add"),
+    path(
+        "entitlements/<int:pk>/history/",
+        views_licences.EntitlementHistoryView.as_view(),
+        name="entitlement_history",
+    ),
+    path(
+        "entitlements/<int:pk>/purchases/add/", views_licences.PurchaseEditView.as_view(), name="purchase_add"
+    ),
     path(
         "entitlements/<int:pk>/purchases/<int:purchase_pk>/",
-        views.PurchaseEditView.as_view(),
+        views_licences.PurchaseEditView.as_view(),
         name="purchase_edit",
     ),
     path(
         "entitlements/<int:pk>/purchases/<int:purchase_pk>/delete/",
-        views.PurchaseDeleteView.as_view(),
+        views_licences.PurchaseDeleteView.as_view(),
         name="purchase_delete",
     ),
-    path("entitlements/<int:pk>/proofs/", views.ProofUploadView.as_view(), name="proof_upload"),
-    path("proofs/<int:pk>/", views.proof_download, name="proof_download"),
-    path("proofs/<int:pk>/delete/", views.ProofDeleteView.as_view(), name="proof_delete"),
+    path("entitlements/<int:pk>/proofs/", views_licences.ProofUploadView.as_view(), name="proof_upload"),
+    path("proofs/<int:pk>/", views_licences.proof_download, name="proof_download"),
+    path("proofs/<int:pk>/delete/", views_licences.ProofDeleteView.as_view(), name="proof_delete"),
     # Devices and scans
     path("devices/", views.DeviceListView.as_view(), name="device_list"),
     path("devices/add/", views.DeviceEditView.as_view(), name="device_add"),
@@ -56,10 +62,10 @@ urlpatterns = [
     path("scans/", views.ScanListView.as_view(), name="scan_list"),
     path("scans/<int:pk>/", views.ScanDetailView.as_view(), name="scan_detail"),
     # Volume offers
-    path("offers/", views.OfferListView.as_view(), name="offer_list"),
-    path("offers/add/", views.OfferEditView.as_view(), name="offer_add"),
-    path("offers/<int:pk>/", views.OfferDetailView.as_view(), name="offer_detail"),
-    path("offers/<int:pk>/edit/", views.OfferEditView.as_view(), name="offer_edit"),
+    path("offers/", views_offers.OfferListView.as_view(), name="offer_list"),
+    path("offers/add/", views_offers.OfferEditView.as_view(), name="offer_add"),
+    path("offers/<int:pk>/", views_offers.OfferDetailView.as_view(), name="offer_detail"),
+    path("offers/<int:pk>/edit/", views_offers.OfferEditView.as_view(), name="offer_edit"),
     # Inventory and audits
     path("inventory/", views_inventory.CampaignListView.as_view(), name="campaign_list"),
     path("inventory/<int:pk>/", views_inventory.CampaignDetailView.as_view(), name="campaign_detail"),

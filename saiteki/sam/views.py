@@ -8,13 +8,11 @@ queryset (invisible → 404) and ``can(user, action, obj)`` (visible but not all
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,10 +32,9 @@ from saiteki.core.views.generic import (
 )
 
 from . import selectors, services
-from .choices import DeviceStatus, MatchMethod, Metric
+from .choices import MatchMethod, Metric
 from .filtersets import (
     DeviceFilterSet,
-    EntitlementFilterSet,
     RuleFilterSet,
     ScanFilterSet,
     SoftwareNameFilterSet,
@@ -45,41 +42,32 @@ from .filtersets import (
 )
 from .forms import (
     DeviceForm,
-    EntitlementForm,
     NameMapForm,
-    OfferForm,
-    ProofForm,
-    PurchaseForm,
     RuleForm,
     TitleForm,
-    UsagePeakForm,
 )
 from .models import (
     Device,
-    Entitlement,
     Installation,
     NormalisationRule,
-    ProofDocument,
-    Purchase,
     ReconciliationRun,
     Scan,
     SoftwareName,
     Title,
     UsagePeak,
-    VolumeOffer,
 )
-from .tables import DEVICE_TABLE, ENTITLEMENT_TABLE, NAME_TABLE, RULE_TABLE, SCAN_TABLE, TITLE_TABLE
+from .tables import DEVICE_TABLE, NAME_TABLE, RULE_TABLE, SCAN_TABLE, TITLE_TABLE
 
 #: Days ahead the dashboard lists licence terms ending.
 EXPIRY_DAYS = 90
 
 
-def _is_admin(user) -> bool:
+def is_sam_admin(user) -> bool:
     """Master data (titles, rules, runs) is changed by whoever the policy lets change titles: admins."""
     return perms.role_allows(user, perms.CHANGE, Title)
 
 
-def _view_right(user, model) -> None:
+def require_view_right(user, model) -> None:
     if not perms.role_allows(user, perms.VIEW, model):
         raise PermissionDenied(_("この画面を表示する権限がありません。"))
 
@@ -114,7 +102,7 @@ class DashboardView(View):
     def get(self, request):
         from saiteki.accounts.models import Organization
 
-        _view_right(request.user, Title)
+        require_view_right(request.user, Title)
         run = selectors.latest_run()
         division = _division_filter(request)
         figures, divisions, totals, chart = [], [], {}, {}
@@ -152,7 +140,7 @@ class DashboardView(View):
                 "expiring": expiring,
                 "expiry_days": EXPIRY_DAYS,
                 "division": Organization.objects.filter(pk=division).first() if division else None,
-                "can_run": _is_admin(request.user),
+                "can_run": is_sam_admin(request.user),
                 "short_titles": sum(1 for f in figures if f.shortfall),
             },
         )
@@ -172,7 +160,7 @@ class RunStartView(View):
 
 class RunListView(View):
     def get(self, request):
-        _view_right(request.user, ReconciliationRun)
+        require_view_right(request.user, ReconciliationRun)
         runs = ReconciliationRun.objects.select_related("created_by").order_by("-created_at", "-pk")[:100]
         return render(request, "sam/run_list.html", {"title": _("ライセンス照合の履歴"), "runs": runs})
 
@@ -184,7 +172,7 @@ class RunDetailView(View):
     """One run by title, each title with its 所属 rows (the by-division figures sum to the title's)."""
 
     def get(self, request, pk):
-        _view_right(request.user, ReconciliationRun)
+        require_view_right(request.user, ReconciliationRun)
         run = get_object_or_404(ReconciliationRun, pk=pk)
         # Titles by shortfall from one GROUP BY; the 所属 rows only for this page's titles (a run of the
         # whole prefecture has ~10,000 rows: one page of them all was megabytes).
@@ -215,7 +203,7 @@ class DevicesBehindView(View):
     """The devices behind a title's use in a 所属 (``division=0``: devices without a 所属), today."""
 
     def get(self, request, pk):
-        _view_right(request.user, Device)
+        require_view_right(request.user, Device)
         title = get_object_or_404(Title, pk=pk)
         raw = request.GET.get("division", "")
         unassigned = raw == "0"
@@ -355,7 +343,7 @@ class NameListView(ObjectListView):
     def extra_context(self, request) -> dict:
         return {
             "unmatched": SoftwareName.objects.filter(method=MatchMethod.NONE).count(),
-            "can_map": _is_admin(request.user),
+            "can_map": is_sam_admin(request.user),
         }
 
 
@@ -413,159 +401,6 @@ class NameMapView(View):
             },
             status=status,
         )
-
-
-# --- Licences -----------------------------------------------------------------------------------------
-
-
-class EntitlementListView(ObjectListView):
-    model = Entitlement
-    table = ENTITLEMENT_TABLE
-    filterset_class = EntitlementFilterSet
-    title = gettext_lazy("ライセンス")
-
-    def get_queryset(self, request):
-        return selectors.entitlements_with_quantity(user=request.user)
-
-
-class EntitlementDetailView(NoDeleteMixin, ObjectDetailView):
-    model = Entitlement
-    template_name = "sam/entitlement_detail.html"
-    fields = ("number", "title", "kind", "metric", "owner_division", "downgrade_rights", "state", "notes")
-
-    def get_context(self, request, obj):
-        context = super().get_context(request, obj)
-        today = datetime.date.today()
-        active = set(selectors.active_purchases(today).filter(entitlement=obj).values_list("pk", flat=True))
-        context.update(
-            {
-                "purchases": [(p, p.pk in active) for p in obj.purchases.order_by("purchased_on", "pk")],
-                "quantity": sum(p.quantity for p in obj.purchases.all() if p.pk in active),
-                "costs": selectors.costs_by_year(entitlement=obj),
-                "proofs": obj.proofs.all(),
-                "proof_form": ProofForm(),
-            }
-        )
-        return context
-
-
-class EntitlementEditView(ObjectEditView):
-    model = Entitlement
-    form_class = EntitlementForm
-
-    def get_form(self, request, instance, data=None, files=None):
-        form = super().get_form(request, instance, data, files)
-        if instance.pk is None and data is None and request.GET.get("title", "").isdigit():
-            form.initial["title"] = int(request.GET["title"])
-        return form
-
-    def save(self, request, form, obj):
-        with change_context(reason=request.POST.get("change_reason", "").strip()):
-            return services.entitlement_save(user=request.user, entitlement=form.instance)
-
-
-class EntitlementHistoryView(ObjectHistoryView):
-    model = Entitlement
-
-
-class PurchaseEditView(View):
-    """Add a purchase to a licence (``/entitlements/<id>/purchases/add/``) or change one."""
-
-    def _objects(self, request, pk, purchase_pk=None):
-        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
-        require(request.user, perms.CHANGE, entitlement)
-        purchase = (
-            get_object_or_404(Purchase, pk=purchase_pk, entitlement=entitlement)
-            if purchase_pk
-            else Purchase(entitlement=entitlement)
-        )
-        return entitlement, purchase
-
-    def get(self, request, pk, purchase_pk=None):
-        entitlement, purchase = self._objects(request, pk, purchase_pk)
-        form = PurchaseForm(instance=purchase, user=request.user)
-        return self.render(request, entitlement, purchase, form)
-
-    def post(self, request, pk, purchase_pk=None):
-        entitlement, purchase = self._objects(request, pk, purchase_pk)
-        form = PurchaseForm(request.POST, instance=purchase, user=request.user)
-        if form.is_valid():
-            try:
-                with change_context(reason=form.cleaned_data.get("change_reason", "")):
-                    services.purchase_save(user=request.user, purchase=form.instance)
-            except ApplicationError as exc:
-                apply_error_to_form(form, exc)
-            else:
-                messages.success(request, _("保存しました。"))
-                return redirect(entitlement.get_absolute_url())
-        return self.render(request, entitlement, purchase, form, status=400)
-
-    def render(self, request, entitlement, purchase, form, status=200):
-        title = _("%(licence)s の購入") % {"licence": entitlement}
-        return render(
-            request,
-            "core/object_edit.html",
-            {"object": purchase if purchase.pk else None, "form": form, "model": Purchase, "title": title},
-            status=status,
-        )
-
-
-class PurchaseDeleteView(View):
-    def post(self, request, pk, purchase_pk):
-        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
-        purchase = get_object_or_404(Purchase, pk=purchase_pk, entitlement=entitlement)
-        require(request.user, perms.CHANGE, entitlement)
-        with change_context(reason=request.POST.get("change_reason", "").strip() or _("購入の削除")):
-            services.purchase_delete(user=request.user, purchase=purchase)
-        messages.success(request, _("削除しました。"))
-        return redirect(entitlement.get_absolute_url())
-
-
-class ProofUploadView(View):
-    def post(self, request, pk):
-        entitlement = get_object_or_404(Entitlement.objects.restrict(request.user, perms.VIEW), pk=pk)
-        require(request.user, perms.CHANGE, entitlement)
-        form = ProofForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.proof_add(
-                    user=request.user,
-                    entitlement=entitlement,
-                    upload=form.cleaned_data["file"],
-                    kind=form.cleaned_data["kind"],
-                    reference=form.cleaned_data["reference"],
-                )
-                messages.success(request, _("証憑を登録しました。"))
-            except ApplicationError as exc:
-                messages.error(request, str(exc.message))
-        else:
-            messages.error(request, _("ファイルを選んでください。"))
-        return redirect(entitlement.get_absolute_url())
-
-
-def proof_download(request, pk):
-    """Whoever may see the licence may download its proofs; for anyone else the file does not exist.
-    Always a download (never rendered), under a no-content security policy."""
-    proof = get_object_or_404(ProofDocument.objects.restrict(request.user, perms.VIEW), pk=pk)
-    try:
-        handle = proof.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=proof.name, content_type="application/octet-stream"
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
-class ProofDeleteView(View):
-    def post(self, request, pk):
-        proof = get_object_or_404(ProofDocument.objects.restrict(request.user, perms.VIEW), pk=pk)
-        require(request.user, perms.CHANGE, proof.entitlement)
-        with change_context(reason=_("証憑の削除")):
-            services.proof_delete(user=request.user, proof=proof)
-        messages.success(request, _("削除しました。"))
-        return redirect(proof.entitlement.get_absolute_url())
 
 
 # --- Devices and scans ----------------------------------------------------------------------------------
@@ -698,113 +533,3 @@ class ScanDetailView(NoDeleteMixin, ObjectDetailView):
             .order_by("device__hostname", "raw_name")[:200]
         )
         return context
-
-
-# --- Usage peaks and volume offers ----------------------------------------------------------------------
-
-
-class UsagePeakEditView(ObjectEditView):
-    model = UsagePeak
-    form_class = UsagePeakForm
-
-
-class OfferListView(View):
-    def get(self, request):
-        _view_right(request.user, VolumeOffer)
-        offers = VolumeOffer.objects.restrict(request.user, perms.VIEW).select_related("title")
-        return render(
-            request,
-            "sam/offer_list.html",
-            {
-                "title": _("ボリュームライセンスの検討"),
-                "offers": offers,
-                "can_add": perms.can(request.user, perms.ADD, VolumeOffer),
-            },
-        )
-
-
-class OfferDetailView(View):
-    """The comparison over N years (``?years=``, ``?quantity=``): table and chart of both options."""
-
-    def get(self, request, pk):
-        offer = get_object_or_404(
-            VolumeOffer.objects.restrict(request.user, perms.VIEW).select_related("title"), pk=pk
-        )
-        try:
-            years = max(1, min(int(request.GET.get("years", 5)), 15))
-        except ValueError:
-            years = 5
-        quantity = request.GET.get("quantity", "")
-        result = services.offer_compare(
-            offer=offer, years=years, quantity=int(quantity) if quantity.isdigit() else None
-        )
-        comparison = result["comparison"]
-        chart = {
-            "labels": [str(r.year) for r in comparison.years],
-            "current": [r.cumulative_current for r in comparison.years],
-            "offer": [r.cumulative_offer for r in comparison.years],
-        }
-        return render(
-            request,
-            "sam/offer_detail.html",
-            {
-                "title": str(offer),
-                "offer": offer,
-                "years": years,
-                "result": result,
-                "comparison": comparison,
-                "current": result["current"],
-                "chart_json": json.dumps(chart),
-                "tiers": offer.tiers.all(),
-                "can_change": perms.can(request.user, perms.CHANGE, offer),
-            },
-        )
-
-
-class OfferEditView(View):
-    def _offer(self, request, pk):
-        if pk is None:
-            require(request.user, perms.ADD, VolumeOffer)
-            return VolumeOffer()
-        offer = get_object_or_404(VolumeOffer.objects.restrict(request.user, perms.VIEW), pk=pk)
-        require(request.user, perms.CHANGE, offer)
-        return offer
-
-    def get(self, request, pk=None):
-        offer = self._offer(request, pk)
-        form = OfferForm(instance=offer, user=request.user)
-        if offer.pk is None and request.GET.get("title", "").isdigit():
-            form.initial["title"] = int(request.GET["title"])
-        return self.render(request, offer, form)
-
-    def post(self, request, pk=None):
-        offer = self._offer(request, pk)
-        form = OfferForm(request.POST, instance=offer, user=request.user)
-        if form.is_valid():
-            try:
-                with change_context(reason=form.cleaned_data.get("change_reason", "")):
-                    saved = services.offer_save(
-                        user=request.user, offer=form.instance, tiers=form.cleaned_data["tiers"]
-                    )
-            except ApplicationError as exc:
-                apply_error_to_form(form, exc)
-            else:
-                messages.success(request, _("保存しました。"))
-                return redirect(saved.get_absolute_url())
-        return self.render(request, offer, form, status=400)
-
-    def render(self, request, offer, form, status=200):
-        return render(
-            request,
-            "core/object_edit.html",
-            {
-                "object": offer if offer.pk else None,
-                "form": form,
-                "model": VolumeOffer,
-                "title": str(offer) if offer.pk else _("ボリュームライセンスの提案の登録"),
-            },
-            status=status,
-        )
-
-
-__all__ = ["DeviceStatus"]
