@@ -52,9 +52,11 @@ def test_admin_shell_fy_language_logout(page, live_server):
 def test_failed_logins_lock_the_account_with_a_japanese_message(page, live_server):
     make_role_users(make_org_tree())
     for _ in range(4):
-        login(page, live_server, "t-owner", "wrong-password")
+        login(page, live_server, "t-owner", "wrong-password", expect_success=False)
         expect(page.get_by_role("alert")).to_contain_text("ユーザー名またはパスワードが正しくありません。")
-    login(page, live_server, "t-owner", "wrong-password")
+    login(page, live_server, "t-owner", "wrong-password", expect_success=False)
     expect(page.get_by_test_id("lockout")).to_contain_text("一時的にロックされています")
-    login(page, live_server, "t-owner")  # even the right password is refused while locked
+    login(
+        page, live_server, "t-owner", expect_success=False
+    )  # even the right password is refused while locked
     expect(page.get_by_test_id("lockout")).to_contain_text("一時的にロックされています")
