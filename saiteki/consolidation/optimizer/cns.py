@@ -79,8 +79,8 @@ def reduce_once(
         return None
     count = min(3, n_new)
     removed = _pick_removed(problem, bins, count, rng, attempt)
-    st = CnsState(problem, bins, removed, rng)
     k_new = count - 1
+    st = CnsState(problem, bins, removed, rng, k_new)
     it = 0
     best_w = st.tc_weight()
     stale = 0
@@ -94,6 +94,7 @@ def reduce_once(
             st.consolidate(deadline, max_sweeps=QUICK_START)
             st.descent(it, tenure_base, deadline)
         best_w = min(best_w, st.tc_weight())
+    best_obj = st.objective()
     while stop.now() < deadline:
         done = st.tc_split(k_new)
         if done is not None:
@@ -101,7 +102,7 @@ def reduce_once(
                 stats["iterations"] = stats.get("iterations", 0) + it
             return st.complete(done)
         # Tabu search until it stops improving on its own best.
-        phase_best = st.tc_weight()
+        phase_best = st.objective()
         since = 0
         while since < ts_len:
             it += 1
@@ -115,20 +116,20 @@ def reduce_once(
             b, out, into, _gain = mv
             tenure = tenure_base + int(rng.integers(0, TENURE_RAND))
             st._move(b, out, into, it, tenure)
-            w = st.tc_weight()
-            if w < best_w - 1e-9:
-                best_w = w
-            if w < phase_best - 1e-9:
-                phase_best = w
+            obj = st.objective()
+            best_w = min(best_w, st.tc_weight())
+            if obj < phase_best - 1e-9:
+                phase_best = obj
                 since = 0
                 if st.tc_split(k_new) is not None:
                     break
             else:
                 since += 1
         st.descent(it, tenure_base, deadline)
-        w = st.tc_weight()
-        if w < best_w - 1e-9:
-            best_w = w
+        obj = st.objective()
+        best_w = min(best_w, st.tc_weight())
+        if obj < best_obj - 1e-9:
+            best_obj = obj
             stale = 0
         else:
             stale += 1

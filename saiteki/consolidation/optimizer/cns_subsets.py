@@ -154,3 +154,47 @@ def split_two(
     first = [tc[0]] + [tc[x + 1] for x in range(k - 1) if pat[x]]
     fs = set(first)
     return [first, [i for i in tc if i not in fs]]
+
+
+#: TC with at most this many items gets the exact split overload (2^(k−1) splits enumerated).
+GAP_ENUM = 12
+#: A bin is full at share 1 (plus the float slack the feasibility tests allow).
+FULL = 1.0 + 1e-9
+
+_HALVES: dict[int, np.ndarray] = {}
+
+
+def _halves(k: int) -> np.ndarray:
+    """0/1 matrix of the 2^(k−1) splits of k items into two bins, item 0 always in the first bin (the
+    two new bins are identical, so the mirror split is the same)."""
+    got = _HALVES.get(k)
+    if got is None:
+        rest = ((np.arange(1 << (k - 1))[:, None] >> np.arange(k - 1)[None, :]) & 1).astype(np.float64)
+        got = np.hstack([np.ones((rest.shape[0], 1)), rest])
+        _HALVES[k] = got
+    return got
+
+
+def split_overload(shares: np.ndarray, k_bins: int) -> np.ndarray:
+    """Least total overload (Σ over bins and dimensions of the load above 1) of the best packing of each
+    candidate TC into ``k_bins`` new bins; ``shares`` is (K, m, d): K candidate TCs of at most m items,
+    sizes as shares of the bin capacity, padded with zero rows.  Zero exactly when the TC fits (the
+    same test ``split_two`` makes, without conflicts).
+
+    Why: TC's weight alone cannot tell a light TC that splits into two bins from an equally light one
+    that does not (three items that pairwise overflow a bin, seven items when a bin holds three); this
+    overload is the distance to the goal itself, so the search can be steered by it once TC is small.
+    """
+    total = shares.sum(axis=1)  # (K, d)
+    if k_bins <= 0:
+        return total.sum(axis=1)
+    if k_bins == 1:
+        return np.maximum(total - FULL, 0.0).sum(axis=1)
+    m = shares.shape[1]
+    if m <= 1:
+        return np.maximum(total - FULL, 0.0).sum(axis=1)
+    bits = _halves(m)  # (P, m)
+    first = np.einsum("pm,kmd->kpd", bits, shares)
+    second = total[:, None, :] - first
+    over = np.maximum(first - FULL, 0.0) + np.maximum(second - FULL, 0.0)
+    return over.sum(axis=2).min(axis=1)

@@ -29,6 +29,8 @@ SMALL_GRAPH = 20_000
 #: Share of the budget for the first CNS pass, and the cap of the one-dimensional bound-meeting pass.
 CNS_FIRST = 0.3
 ONE_DIM_SHARE = 0.3
+#: Share of the budget for the triplet search when the data force exact triples (run before CNS).
+TRIPLETS_FIRST = 0.5
 
 
 @dataclass
@@ -127,10 +129,22 @@ def _solve_packing(
             lb = max(lb, lp_res.bound)
             log.append(f"arcflow(small) lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
 
+    # 1b. Forced exact triples (every bin three items filling it exactly): the depth-first triplet search
+    #     usually meets the bound within a second, where CNS stalls one or two bins above it, so it
+    #     runs first; CNS then starts from the constructive packing if it fails.
+    triplets_tried = False
+    if od is not None and len(best) > lb and onedim.triplet_applicable(od[0], od[1], lb):
+        sol = onedim.triplet_search(
+            od[0], od[1], at(TRIPLETS_FIRST), rng, max_attempts=max_iterations, deterministic_first=True
+        )
+        triplets_tried = True
+        take(sol, "triplets")
+        log.append(f"triplets(first)={'ok' if sol else 'none'} t={time.monotonic() - t0:.2f}")
+
     # 2. Consistent neighbourhood search on partial solutions: removes bins one at a time from the
     #    constructive packing; most instances reach the bound here within a fraction of a second.
     if len(best) > lb and stop.now() < deadline:
-        take(search(best, at(CNS_FIRST)), "cns")
+        take(search(best, time.monotonic() + span * CNS_FIRST), "cns")
         log.append(f"cns={len(best)} t={time.monotonic() - t0:.2f}")
 
     # 3. One dimension, bound not met: raise the bound with the arc-flow LP when it is affordable, then
@@ -145,7 +159,9 @@ def _solve_packing(
                 lb = max(lb, lp_res.bound)
                 log.append(f"arcflow lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
         if len(best) > lb:
-            sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE)
+            sol = _one_dim_search(
+                od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE, again=triplets_tried
+            )
             take(sol, "triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
         if lp_res is not None and len(best) > lb and stop.now() < deadline:
             take(
