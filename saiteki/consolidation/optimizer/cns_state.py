@@ -102,7 +102,9 @@ class CnsState:
         self.split_aware = SPLIT_CANDIDATES > 0 and self.d >= 2
         shares = self.sizes / np.maximum(problem.capacity, 1e-12)
         self.shares_z = np.vstack([shares, np.zeros((1, self.d))])
-        self.stay = np.zeros(problem.n, dtype=np.int64)  # iteration until which an item may not leave
+        # Iteration until which an item may not leave its bin (index −1, "no item", stays 0).
+        self.stay_z = np.zeros(problem.n + 1, dtype=np.int64)
+        self.stay = self.stay_z[: problem.n]
         self.tabu: dict[int, dict[int, int]] = {}  # item → {bin: iteration until which it may not enter}
         self._build_rows()
 
@@ -302,24 +304,43 @@ class CnsState:
             n_eq = int(np.sum(vals >= best_val - 1e-10))
             if n_eq > 1:
                 top[:n_eq] = top[:n_eq][self.rng.permutation(n_eq)]
-            for f in top.tolist():
-                v = float(flat[f])
+            # Decode the short list at once (Python only loops over it for the tabu dictionary).
+            vals = flat[top]
+            r_i, t_i = np.divmod(top, ta.size)
+            row_v = rows[r_i]
+            b_v = self.rb[row_v]
+            in_a = tci[ta[t_i]]
+            in_b = np.where(tb[t_i] >= 0, tci[np.maximum(tb[t_i], 0)], -1)
+            out_a = self.ra[row_v]
+            out_b = self.rc[row_v]
+            gains = self.meas_z[in_a] + self.meas_z[in_b] - self.meas_z[out_a] - self.meas_z[out_b]
+            aspire = cur - gains < best_w - 1e-9  # lighter than ever: the tabu list does not apply
+            stay_z = self.stay_z
+            stuck = (stay_z[out_a] > it) | (stay_z[out_b] > it)
+            v = 0.0
+            for vx, b, ia1, ib1, oa, ob, g, asp, stk in zip(
+                vals.tolist(),
+                b_v.tolist(),
+                in_a.tolist(),
+                in_b.tolist(),
+                out_a.tolist(),
+                out_b.tolist(),
+                gains.tolist(),
+                aspire.tolist(),
+                stuck.tolist(),
+                strict=True,
+            ):
+                v = vx
                 if v == -np.inf:
                     break
-                r, t = divmod(f, ta.size)
-                row = int(rows[r])
-                b = int(self.rb[row])
-                into = [tc[int(ta[t])]] + ([tc[int(tb[t])]] if tb[t] >= 0 else [])
-                out = [int(x) for x in (self.ra[row], self.rc[row]) if x >= 0]
-                gain = float(self.meas[into].sum()) - (float(self.meas[out].sum()) if out else 0.0)
-                if cur - gain >= best_w - 1e-9:  # no aspiration: respect the tabu list
-                    if any(self.tabu.get(i, {}).get(b, -1) > it for i in into):
-                        continue
-                    if any(self.stay[i] > it for i in out):
+                into = [ia1] if ib1 < 0 else [ia1, ib1]
+                out = [] if oa < 0 else ([oa] if ob < 0 else [oa, ob])
+                if not asp:
+                    if stk or any(self.tabu.get(i, {}).get(b, -1) > it for i in into):
                         continue
                 if self.conflicts is not None and not self._fits_conflicts(into, b, out):
                     continue
-                cands.append((b, out, into, gain))
+                cands.append((b, out, into, g))
                 if len(cands) >= n_pick:
                     break
             if cands and (len(cands) >= n_pick or kk >= flat.size or v == -np.inf):

@@ -30,7 +30,7 @@ SMALL_GRAPH = 20_000
 CNS_FIRST = 0.3
 ONE_DIM_SHARE = 0.3
 #: Share of the budget for the triplet search when the data force exact triples (run before CNS).
-TRIPLETS_FIRST = 0.5
+TRIPLETS_FIRST = 0.7
 
 
 @dataclass
