@@ -118,11 +118,17 @@ def reduce_once(
             st._move(b, out, into, it, tenure)
             obj = st.objective()
             best_w = min(best_w, st.tc_weight())
+            # Any state whose TC fits the new bins completes the packing, lighter than the phase's
+            # best or not (the descent that follows a phase could undo it).
+            if st.may_split():
+                done = st.tc_split(k_new)
+                if done is not None:
+                    if stats is not None:
+                        stats["iterations"] = stats.get("iterations", 0) + it
+                    return st.complete(done)
             if obj < phase_best - 1e-9:
                 phase_best = obj
                 since = 0
-                if st.tc_split(k_new) is not None:
-                    break
             else:
                 since += 1
         st.descent(it, tenure_base, deadline)
