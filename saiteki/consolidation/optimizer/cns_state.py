@@ -103,6 +103,10 @@ class CnsState:
         self.k_new = k_new  # TC must fit into this many new bins
         self.split_aware = SPLIT_CANDIDATES > 0 and self.d >= 2
         self.last_gap = float("inf")
+        # Split gap of the TC the next move leads to, when ``_pick_by_gap`` computed it (so the
+        # objective after that move needs no second enumeration), and of the current TC once known.
+        self._pending: tuple[int, list[int], list[int], float] | None = None
+        self._known_gap: float | None = None
         shares = self.sizes / np.maximum(problem.capacity, 1e-12)
         self.shares_z = np.vstack([shares, np.zeros((1, self.d))])
         # Iteration until which an item may not leave its bin (index −1, "no item", stays 0).
@@ -209,6 +213,8 @@ class CnsState:
         0 in one dimension, where the search is steered by the weight alone."""
         if not self.tc or not self.split_aware:
             return 0.0
+        if self._known_gap is not None:
+            return self._known_gap
         sh = self.shares_z[self.tc]
         if len(self.tc) > GAP_ENUM:
             return float(np.maximum(sh.sum(axis=0) - self.k_new, 0.0).sum())
@@ -245,9 +251,15 @@ class CnsState:
         gap = split_overload(self.shares_z[idx], self.k_new)
         gain = np.array([c[3] for c in cands])
         f = SPLIT_WEIGHT * gap - gain
-        return int(np.flatnonzero(f <= f.min() + 1e-12)[0])
+        x = int(np.flatnonzero(f <= f.min() + 1e-12)[0])
+        b, out, into, _g = cands[x]
+        self._pending = (b, out, into, float(gap[x]))
+        return x
 
     def _move(self, b: int, out: list[int], into: list[int], it: int, tenure: int) -> None:
+        pend = self._pending
+        self._known_gap = pend[3] if pend is not None and pend[:3] == (b, out, into) else None
+        self._pending = None
         for i in out:
             self.bins[b].remove(i)
             self.loads[b] -= self.sizes[i]
