@@ -255,10 +255,10 @@ class CnsState:
         gap = split_overload(self.shares_z[idx], self.k_new)
         gain = np.array([c[3] for c in cands])
         f = SPLIT_WEIGHT * gap - gain
-        x = int(np.flatnonzero(f <= f.min() + 1e-12)[0])
-        b, out, into, _g = cands[x]
-        self._pending = (b, out, into, float(gap[x]))
-        return x
+        pick = int(np.flatnonzero(f <= f.min() + 1e-12)[0])
+        b, out, into, _g = cands[pick]
+        self._pending = (b, out, into, float(gap[pick]))
+        return pick
 
     def _move(self, b: int, out: list[int], into: list[int], it: int, tenure: int) -> None:
         pend = self._pending
