@@ -13,13 +13,18 @@ not place:
    two bins.
 2. Tabu search: the move is the best exchange of p ≤ 2 items of a bin with q ≤ 2 items of TC (p = 0 is
    a plain insertion) that keeps the bin feasible, scored by how much it lowers the weight of TC
-   (dimension shares summed), ties to the move that leaves more (hence smaller) items in TC.  Worsening
-   moves are taken when nothing improves; an item that left a bin may not re-enter it for a few
-   iterations (unless that gives the lightest TC seen so far).
+   (dimension shares summed), ties to the move that leaves more (hence smaller) items in TC.  For
+   vectors, once TC is small, the 16 best allowed moves are re-ranked by weight + 0.5 × TC's split
+   overload (``cns_subsets.split_overload``: zero exactly when TC fits the new bins), so a light TC
+   that cannot be split (three items that pairwise overflow a bin) no longer looks like progress.
+   Worsening moves are taken when nothing improves; an item that left a bin may not re-enter it for a
+   few iterations (unless that gives the lightest TC seen so far).
 3. Descent ("pack"): for each bin, the subset of its items and TC that fills it best (exact subset
-   sum in one dimension, a small branch and bound for vectors) — the general add/drop move.
-4. Whenever TC fits into two bins (checked exactly on its few items) a packing with m − 1 bins is
-   complete; start again from it.
+   sum in integer one dimension, a batched matrix of every bin against TC's subsets otherwise) — the
+   general add/drop move; consolidation (``cns_consolidate``) when the search stalls.
+4. After every move whose TC may fit (split overload zero; always in integer one dimension) TC is
+   split exactly into the new bins; when it fits, a packing with m − 1 bins is complete; start again
+   from it.
 
 Every move is evaluated for all bins at once with numpy (rows: the subsets of ≤ 2 items of each bin,
 columns: the subsets of ≤ 2 items of TC), because a Python loop over bins × pairs is too slow for the
@@ -32,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import stop
+from .cns_consolidate import consolidate
 from .cns_state import CnsState
 from .packing import PackingProblem, compact
 
@@ -91,7 +97,7 @@ def reduce_once(
         # this alone usually empties TC; the tabu search is for when it does not.
         st.descent(it, tenure_base, deadline)
         if st.tc_split(k_new) is None:
-            st.consolidate(deadline, max_sweeps=QUICK_START)
+            consolidate(st, deadline, max_sweeps=QUICK_START)
             st.descent(it, tenure_base, deadline)
         best_w = min(best_w, st.tc_weight())
     best_obj = st.objective()
@@ -140,7 +146,7 @@ def reduce_once(
         else:
             stale += 1
             if CONSOLIDATE and stale >= CONSOLIDATE:
-                st.consolidate(deadline)
+                consolidate(st, deadline)
                 stale = 0
     if stats is not None:
         stats["iterations"] = stats.get("iterations", 0) + it

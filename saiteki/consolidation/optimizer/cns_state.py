@@ -38,10 +38,6 @@ POWER = 1.0
 ENUM_LIMIT = 14
 #: Rows × TC subsets scored per tabu iteration at most (0 = all): larger neighbourhoods are sampled.
 MOVE_CELLS = 0
-#: Consolidation: share of the least-filled bins whose rows are exchanged with all rows, and the
-#: most row pairs scored per sweep.
-CONSOLIDATE_LOW = 0.35
-CONSOLIDATE_CELLS = 400_000
 #: TC larger than this offers single items only as columns.
 TC_PAIR_LIMIT = 40
 #: Vectors: once TC is small (≤ GAP_ENUM items after any move), the tabu move is chosen among this many
@@ -204,7 +200,7 @@ class CnsState:
         else:
             self._write_block(b, a, c)
 
-    def _alive_rows(self) -> np.ndarray:
+    def alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self.room[0, : self.n_rows] > -np.inf)
 
     # --- TC ---------------------------------------------------------------------------------------------
@@ -367,7 +363,7 @@ class CnsState:
                 if not asp:
                     if stk or any(self.tabu.get(i, {}).get(b, -1) > it for i in into):
                         continue
-                if self.conflicts is not None and not self._fits_conflicts(into, b, out):
+                if self.conflicts is not None and not self.fits_conflicts(into, b, out):
                     continue
                 cands.append((b, out, into, g))
                 if len(cands) >= n_pick:
@@ -378,7 +374,7 @@ class CnsState:
                 return None
             kk = min(flat.size, kk * 4)
 
-    def _fits_conflicts(self, into: list[int], b: int, out: list[int]) -> bool:
+    def fits_conflicts(self, into: list[int], b: int, out: list[int]) -> bool:
         assert self.conflicts is not None
         stay = set(self.bins[b]) - set(out)
         if len(into) == 2 and into[1] in self.conflicts[into[0]]:
@@ -484,71 +480,7 @@ class CnsState:
                 improved = True
         return improved
 
-    # --- consolidation: bin-to-bin exchanges that gather free space --------------------------------------
-    def consolidate(self, deadline: float, max_sweeps: int = 4) -> int:
-        """Descent over exchanges of ≤ 2 items between two kept bins that increase Σ fill², i.e. move
-        free space into fewer bins, where TC items can then fit (TC is untouched, so the partial solution
-        stays consistent).  All pairs of rows are scored in one matrix per sweep; the best exchanges on
-        disjoint bin pairs are applied together.  Returns the number of exchanges made."""
-        moves = 0
-        inv = 1.0 / np.maximum(self.p.capacity, 1e-12)
-        for _ in range(max_sweeps):
-            if stop.now() >= deadline:
-                break
-            rows = self._alive_rows()
-            lm = (self.loads * inv).sum(axis=1)
-            # Exchanges that move free space need a less-filled bin on one side: x rows come from the
-            # least-filled bins only (a third of them), y rows from all bins.
-            low = lm <= np.quantile(lm, CONSOLIDATE_LOW) if lm.size else np.zeros(0, dtype=bool)
-            xr = rows[low[self.rb[rows]]]
-            yr = rows
-            if xr.size * yr.size > CONSOLIDATE_CELLS:
-                yr = yr[self.rng.random(yr.size) < CONSOLIDATE_CELLS / (xr.size * yr.size)]
-            if xr.size == 0 or yr.size == 0:
-                break
-            bx, by = self.rb[xr], self.rb[yr]
-            sx, sy = self.rsize[:, xr], self.rsize[:, yr]
-            rx, ry = self.room[:, xr], self.room[:, yr]
-            # x leaves bin bx for bin by and y comes back: y must fit x's room and x y's room.
-            ok = bx[:, None] != by[None, :]
-            for j in range(self.d):
-                ok &= sy[j][None, :] <= rx[j][:, None]
-                ok &= sx[j][:, None] <= ry[j][None, :]
-            ok &= (self.rcnt[xr][:, None] + self.rcnt[yr][None, :]) > 0
-            delta = self.rmeas_raw[yr][None, :] - self.rmeas_raw[xr][:, None]  # measure entering bx
-            gain = 2.0 * delta * (lm[bx][:, None] - lm[by][None, :] + delta)
-            gain = np.where(ok, gain, 0.0)
-            best_y = np.argmax(gain, axis=1)
-            best_g = gain[np.arange(xr.size), best_y]
-            cand = np.flatnonzero(best_g > 1e-9)
-            if cand.size == 0:
-                break
-            used: set[int] = set()
-            plan: list[tuple[int, list[int], int, list[int]]] = []
-            for x in cand[np.argsort(-best_g[cand], kind="stable")].tolist():
-                y = int(best_y[x])
-                b1, b2 = int(bx[x]), int(by[y])
-                if b1 in used or b2 in used:
-                    continue
-                r1, r2 = int(xr[x]), int(yr[y])
-                out1 = [int(v) for v in (self.ra[r1], self.rc[r1]) if v >= 0]
-                out2 = [int(v) for v in (self.ra[r2], self.rc[r2]) if v >= 0]
-                if self.conflicts is not None and not (
-                    self._fits_conflicts(out2, b1, out1) and self._fits_conflicts(out1, b2, out2)
-                ):
-                    continue
-                used.add(b1)
-                used.add(b2)
-                plan.append((b1, out1, b2, out2))
-            for b1, out1, b2, out2 in plan:  # disjoint bins: row indices stay valid until here
-                self._exchange(b1, out1, b2, out2)
-            made = len(plan)
-            moves += made
-            if made == 0:
-                break
-        return moves
-
-    def _exchange(self, b1: int, out1: list[int], b2: int, out2: list[int]) -> None:
+    def exchange(self, b1: int, out1: list[int], b2: int, out2: list[int]) -> None:
         for i in out1:
             self.bins[b1].remove(i)
             self.bins[b2].append(i)
