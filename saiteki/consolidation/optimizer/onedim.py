@@ -252,6 +252,36 @@ class _TripletDive:
         own = np.where(ok, c[np.where(ok, partner, 0)] - (partner == v), 0)
         return ordered // 2 - own
 
+    def _after_pairs(self, bs: np.ndarray, ds: np.ndarray) -> np.ndarray:
+        """For every candidate pair (b, d): −(fewest completions per copy left over the sizes still
+        present) once b and d are taken too — ``_comp`` after two ``_take`` calls, for all candidates
+        in one matrix (candidates × present sizes) instead of a take/compute/give loop."""
+        c, cap, conv = self.c, self.cap, self.conv
+        v = np.flatnonzero(c)[None, :]
+        if bs.size == 0:
+            return np.zeros(0)
+        b = bs[:, None]
+        d = ds[:, None]
+
+        def at(idx: np.ndarray) -> np.ndarray:
+            ok = (idx >= 0) & (idx <= cap)
+            return np.where(ok, c[np.clip(idx, 0, cap)], 0)
+
+        s = cap - v
+        # Pair sums after taking b then d: conv − 2c(· − b) + e_2b − 2(c − e_b)(· − d) + e_2d.
+        conv2 = conv[s] - 2 * at(s - b) - 2 * at(s - d) + 2 * ((s - d) == b) + (s == 2 * b) + (s == 2 * d)
+        half = s // 2
+        ordered = conv2 - np.where(s % 2 == 0, c[half] - (half == b) - (half == d), 0)
+        partner = cap - 2 * v
+        okp = partner >= 0
+        pz = np.where(okp, partner, 0)
+        own = np.where(okp, c[pz] - (pz == b) - (pz == d) - (partner == v), 0)
+        comp = ordered // 2 - own
+        left = c[v] - (v == b) - (v == d)
+        ratio = np.where(left > 0, comp / np.maximum(left, 1), np.inf)
+        low = ratio.min(axis=1)
+        return np.where(np.isfinite(low), -low, 0.0)
+
     def _take(self, v: int) -> None:
         """Remove one item of size v: (c − e_v) * (c − e_v) = c * c − 2 c(· − v) + e_2v."""
         cap = self.cap
@@ -289,25 +319,17 @@ class _TripletDive:
         a = int(present[int(np.argmin(key))])
         self._take(a)
         rest = cap - a
-        cands: list[tuple[float, int, int]] = []
-        for b in np.flatnonzero(c[: rest // 2 + 1]).tolist():
-            d = rest - b
-            if d > cap or c[d] <= 0 or (d == b and c[b] < 2):
-                continue
-            # Least constraining: keep the scarcest remaining size as well supplied as possible.
-            self._take(b)
-            self._take(d)
-            left = np.flatnonzero(c)
-            if left.size:
-                after = self._comp(left) / c[left]
-                score = -float(after.min())
-            else:
-                score = 0.0
-            self._give(d)
-            self._give(b)
-            if rng is not None:
-                score += 0.3 * float(rng.random())
-            cands.append((score, b, d))
+        bs = np.flatnonzero(c[: rest // 2 + 1])
+        ds = rest - bs
+        ok = ds <= cap
+        bs, ds = bs[ok], ds[ok]
+        ok = (c[ds] > 0) & ((ds != bs) | (c[bs] >= 2))
+        bs, ds = bs[ok], ds[ok]
+        # Least constraining: keep the scarcest remaining size as well supplied as possible.
+        scores = self._after_pairs(bs, ds)
+        if rng is not None:
+            scores = scores + 0.3 * rng.random(bs.size)
+        cands = list(zip(scores.tolist(), bs.tolist(), ds.tolist(), strict=True))
         cands.sort()
         for _, b, d in cands:
             self._take(b)

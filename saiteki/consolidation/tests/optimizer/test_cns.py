@@ -84,3 +84,32 @@ def test_cns_reaches_the_optimum_of_small_exactly_full_vector_instances():
         out = cns.cns_search(inst.problem, start, inst.optimum, float("inf"), rng, max_iterations=5000)
         assert is_valid(inst.problem, out)
         assert inst.optimum <= len(out) <= len(start)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(25, 49), min_size=6, max_size=40), st.data())
+def test_triplet_dive_candidate_scores_match_take_and_give(sizes, data):
+    """The candidate pairs of a dive node scored in one matrix give what taking each pair, counting
+    the completions left and giving it back gives."""
+    cap = 100
+    counts = np.bincount(np.array(sizes), minlength=cap + 1).astype(np.int64)
+    dive = _TripletDive(counts, cap, float("inf"), None, 10)
+    a = data.draw(st.sampled_from(sorted(set(sizes))))
+    dive._take(a)
+    rest = cap - a
+    pairs = [
+        (b, rest - b)
+        for b in range(rest // 2 + 1)
+        if dive.c[b] > 0 and rest - b <= cap and dive.c[rest - b] > 0 and (rest - b != b or dive.c[b] >= 2)
+    ]
+    if not pairs:
+        return
+    got = dive._after_pairs(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
+    for (b, d), score in zip(pairs, got.tolist(), strict=True):
+        dive._take(b)
+        dive._take(d)
+        left = np.flatnonzero(dive.c)
+        want = -float((dive._comp(left) / dive.c[left]).min()) if left.size else 0.0
+        dive._give(d)
+        dive._give(b)
+        assert score == want
