@@ -13,13 +13,18 @@ not place:
    two bins.
 2. Tabu search: the move is the best exchange of p ≤ 2 items of a bin with q ≤ 2 items of TC (p = 0 is
    a plain insertion) that keeps the bin feasible, scored by how much it lowers the weight of TC
-   (dimension shares summed), ties to the move that leaves more (hence smaller) items in TC.  Worsening
-   moves are taken when nothing improves; an item that left a bin may not re-enter it for a few
-   iterations (unless that gives the lightest TC seen so far).
+   (dimension shares summed), ties to the move that leaves more (hence smaller) items in TC.  For
+   vectors, once TC is small, the 16 best allowed moves are re-ranked by weight + 0.5 × TC's split
+   overload (``cns_subsets.split_overload``: zero exactly when TC fits the new bins), so a light TC
+   that cannot be split (three items that pairwise overflow a bin) no longer looks like progress.
+   Worsening moves are taken when nothing improves; an item that left a bin may not re-enter it for a
+   few iterations (unless that gives the lightest TC seen so far).
 3. Descent ("pack"): for each bin, the subset of its items and TC that fills it best (exact subset
-   sum in one dimension, a small branch and bound for vectors) — the general add/drop move.
-4. Whenever TC fits into two bins (checked exactly on its few items) a packing with m − 1 bins is
-   complete; start again from it.
+   sum in integer one dimension, a batched matrix of every bin against TC's subsets otherwise) — the
+   general add/drop move; consolidation (``cns_consolidate``) when the search stalls.
+4. After every move whose TC may fit (split overload zero; always in integer one dimension) TC is
+   split exactly into the new bins; when it fits, a packing with m − 1 bins is complete; start again
+   from it.
 
 Every move is evaluated for all bins at once with numpy (rows: the subsets of ≤ 2 items of each bin,
 columns: the subsets of ≤ 2 items of TC), because a Python loop over bins × pairs is too slow for the
@@ -29,674 +34,24 @@ it conflicts with); locked items of pre-opened bins never move and pre-opened bi
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 
 from . import stop
-from .packing import REL_EPS, PackingProblem, compact
+from .cns_consolidate import consolidate
+from .cns_state import CnsState
+from .packing import PackingProblem, compact
 
 Bins = list[list[int]]
 
-#: Bins with more movable items than this offer single items only as rows (pairs would explode).
-PAIR_LIMIT = 14
 #: Tabu tenure (plus a random 0–7) and the length of a tabu phase without improvement (× items).
 TENURE = 3
 TS_MIN = 50
 TENURE_RAND = 8
-STAY_TENURE = 3
-POWER = 1.0
 TS_FACTOR = 0.05
-#: Descent (pack) enumerates all subsets of at most this many items (bin + TC).
-ENUM_LIMIT = 14
 #: Rounds (tabu phase + descent) without a lighter TC before a consolidation pass; 0 = never.
 CONSOLIDATE = 2
-#: Rows × TC subsets scored per tabu iteration at most (0 = all): larger neighbourhoods are sampled.
-MOVE_CELLS = 0
 #: Consolidation sweeps before the first tabu phase (0 = none).
 QUICK_START = 2
-#: Consolidation: share of the least-filled bins whose rows are exchanged with all rows, and the
-#: most row pairs scored per sweep.
-CONSOLIDATE_LOW = 0.35
-CONSOLIDATE_CELLS = 400_000
-#: Descent tries every subset of TC up to this size of TC (2^k columns), else subsets of ≤ 3 items.
-SUBSET_ENUM = 8
-#: TC larger than this offers single items only as columns.
-TC_PAIR_LIMIT = 40
-
-
-class _State:
-    """A partial solution: kept bins (feasible), their loads, and the unassigned items TC."""
-
-    def __init__(self, problem: PackingProblem, bins: Bins, removed: list[int], rng: np.random.Generator):
-        self.p = problem
-        self.rng = rng
-        self.sizes = problem.sizes
-        self.d = problem.d
-        self.meas = problem.measure() ** POWER
-        self.n_pre = len(problem.preopened)
-        self.locked = problem.locked_items()
-        self.conflicts = problem.conflicts if problem.has_conflicts else None
-        rm = set(removed)
-        caps_all = problem.bin_capacities(len(bins))
-        keep = [k for k in range(len(bins)) if k not in rm]
-        self.bins: Bins = [list(bins[k]) for k in keep]
-        self.caps = caps_all[keep] * (1 + REL_EPS) + REL_EPS
-        self.new_cap = problem.capacity * (1 + REL_EPS) + REL_EPS
-        self.tc: list[int] = [i for k in removed for i in bins[k]]
-        m = len(self.bins)
-        self.loads = np.zeros((m, self.d))
-        self.bin_of = np.full(problem.n, -1, dtype=np.int64)
-        for b, items in enumerate(self.bins):
-            for i in items:
-                self.bin_of[i] = b
-            if items:
-                self.loads[b] = self.sizes[items].sum(axis=0)
-        # Integer one-dimensional data: exact subset sums with Python integers as bitsets.
-        self.int1d = (
-            problem.d == 1 and problem.is_integral() and all(float(c[0]).is_integer() for c in caps_all)
-        )
-        self.w_int = problem.sizes[:, 0].astype(np.int64) if self.int1d else None
-        self.cap_int = [int(c[0]) for c in caps_all[keep]] if self.int1d else []
-        self.new_cap_int = int(problem.capacity[0]) if self.int1d else 0
-        self.sizes_z = np.vstack([self.sizes, np.zeros((1, self.d))])  # index −1 → zero
-        self.meas_z = np.concatenate([self.meas, [0.0]])
-        self.raw_z = np.concatenate([problem.measure(), [0.0]])
-        self.stay = np.zeros(problem.n, dtype=np.int64)  # iteration until which an item may not leave
-        self.tabu: dict[int, dict[int, int]] = {}  # item → {bin: iteration until which it may not enter}
-        self._build_rows()
-
-    # --- rows: subsets (≤ 2 movable items) of every kept bin -------------------------------------------
-    # Stored in preallocated arrays (appending a changed bin's rows is O(its rows), not O(all rows));
-    # a stale row keeps its slot with room −inf, so it never fits anything; the store is rebuilt when a
-    # third of it is stale.  ``room[j, r]`` is the free space of the row's bin in dimension j once the
-    # row's items leave it, kept up to date, so a tabu iteration needs no gathers over all rows.
-    def _bin_rows(self, b: int) -> tuple[list[int], list[int]]:
-        movable = [i for i in self.bins[b] if i not in self.locked]
-        a: list[int] = [-1]
-        c: list[int] = [-1]
-        for i in movable:
-            a.append(i)
-            c.append(-1)
-        if len(movable) <= PAIR_LIMIT:
-            for i, j in combinations(movable, 2):
-                a.append(i)
-                c.append(j)
-        return a, c
-
-    def _build_rows(self) -> None:
-        a_all: list[int] = []
-        c_all: list[int] = []
-        b_all: list[int] = []
-        self.block: list[tuple[int, int]] = []
-        for b in range(len(self.bins)):
-            a, c = self._bin_rows(b)
-            self.block.append((len(a_all), len(a_all) + len(a)))
-            a_all += a
-            c_all += c
-            b_all += [b] * len(a)
-        total = len(a_all)
-        cap = 2 * total + 64
-        self.ra = np.full(cap, -1, dtype=np.int64)
-        self.rc = np.full(cap, -1, dtype=np.int64)
-        self.rb = np.zeros(cap, dtype=np.int64)
-        self.rcnt = np.zeros(cap, dtype=np.int64)
-        self.rkey = np.zeros(cap)  # weight of the row's items, ties towards more items
-        self.rmeas_raw = np.zeros(cap)
-        self.rsize = np.zeros((self.d, cap))
-        self.room = np.full((self.d, cap), -np.inf)
-        ia = np.array(a_all, dtype=np.int64)
-        ic = np.array(c_all, dtype=np.int64)
-        rb = np.array(b_all, dtype=np.int64)
-        self.ra[:total] = ia
-        self.rc[:total] = ic
-        self.rb[:total] = rb
-        cnt = (ia >= 0).astype(np.int64) + (ic >= 0)
-        self.rcnt[:total] = cnt
-        self.rkey[:total] = self.meas_z[ia] + self.meas_z[ic] - 1e-7 * cnt
-        self.rmeas_raw[:total] = self.raw_z[ia] + self.raw_z[ic]
-        sz = (self.sizes_z[ia] + self.sizes_z[ic]).T
-        self.rsize[:, :total] = sz
-        if total:
-            self.room[:, :total] = (self.caps - self.loads)[rb].T + sz
-        self.n_rows = total
-        self.n_stale = 0
-
-    def _write_block(self, b: int, a_l: list[int], c_l: list[int]) -> None:
-        k = len(a_l)
-        start = self.n_rows
-        end = start + k
-        a = np.array(a_l, dtype=np.int64)
-        c = np.array(c_l, dtype=np.int64)
-        self.ra[start:end] = a
-        self.rc[start:end] = c
-        self.rb[start:end] = b
-        cnt = (a >= 0).astype(np.int64) + (c >= 0)
-        self.rcnt[start:end] = cnt
-        self.rkey[start:end] = self.meas_z[a] + self.meas_z[c] - 1e-7 * cnt
-        self.rmeas_raw[start:end] = self.raw_z[a] + self.raw_z[c]
-        sz = (self.sizes_z[a] + self.sizes_z[c]).T
-        self.rsize[:, start:end] = sz
-        self.room[:, start:end] = (self.caps[b] - self.loads[b])[:, None] + sz
-        self.block[b] = (start, end)
-        self.n_rows = end
-
-    def _refresh_bin(self, b: int) -> None:
-        s0, e0 = self.block[b]
-        self.room[:, s0:e0] = -np.inf
-        self.n_stale += e0 - s0
-        a, c = self._bin_rows(b)
-        if self.n_stale * 3 > self.n_rows or self.n_rows + len(a) > self.ra.size:
-            self._build_rows()
-        else:
-            self._write_block(b, a, c)
-
-    def _alive_rows(self) -> np.ndarray:
-        return np.flatnonzero(self.room[0, : self.n_rows] > -np.inf)
-
-    # --- TC ---------------------------------------------------------------------------------------------
-    def tc_weight(self) -> float:
-        return float(self.meas[self.tc].sum()) if self.tc else 0.0
-
-    def _move(self, b: int, out: list[int], into: list[int], it: int, tenure: int) -> None:
-        for i in out:
-            self.bins[b].remove(i)
-            self.loads[b] -= self.sizes[i]
-            self.bin_of[i] = -1
-            self.tc.append(i)
-            self.tabu.setdefault(i, {})[b] = it + tenure
-        for i in into:
-            self.tc.remove(i)
-            self.bins[b].append(i)
-            self.loads[b] += self.sizes[i]
-            self.bin_of[i] = b
-            self.stay[i] = it + STAY_TENURE + int(self.rng.integers(0, STAY_TENURE + 1))
-        self._refresh_bin(b)
-
-    def _conflict_free(self, i: int, b: int) -> bool:
-        return self.conflicts is None or not (self.conflicts[i] & set(self.bins[b]))
-
-    def best_move(self, it: int, best_w: float) -> tuple[int, list[int], list[int], float] | None:
-        """The best exchange (bin, items out, TC items in, weight gain) allowed at iteration ``it``:
-        scored for all rows × TC subsets at once, then the few best are checked for tabu and conflicts
-        in Python (tabu pairs are rare, so a short list almost always holds an allowed move)."""
-        tc = self.tc
-        if not tc:
-            return None
-        k = len(tc)
-        ta, tb = _pair_index(k, k <= TC_PAIR_LIMIT)
-        tci = np.array(tc, dtype=np.int64)
-        ia = tci[ta]
-        ib = np.where(tb >= 0, tci[np.maximum(tb, 0)], -1)
-        t_size = self.sizes_z[ia] + self.sizes_z[ib]
-        t_key = self.meas_z[ia] + self.meas_z[ib] - 1e-7 * (1 + (tb >= 0))
-        n = self.n_rows
-        t_min = t_size.min(axis=0)
-        # Rows some column fits (a stale row has room −inf and never does).
-        ok = self.room[0, :n] >= t_min[0]
-        for j in range(1, self.d):
-            ok &= self.room[j, :n] >= t_min[j]
-        rows = np.flatnonzero(ok)
-        if MOVE_CELLS and rows.size * ta.size > MOVE_CELLS:
-            # Candidate list: a random share of the rows this iteration (the whole neighbourhood of a
-            # large instance costs more than the moves it would add).
-            rows = rows[self.rng.random(rows.size) < MOVE_CELLS / (rows.size * ta.size)]
-        if rows.size == 0:
-            return None
-        room = self.room[:, rows]
-        feas = t_size[None, :, 0] <= room[0][:, None]
-        for j in range(1, self.d):
-            feas &= t_size[None, :, j] <= room[j][:, None]
-        score = t_key[None, :] - self.rkey[rows][:, None]
-        # An exchange that leaves the weight and the item counts unchanged is (up to ties between
-        # different vectors of equal total share) an exchange of identical items: not a move.
-        feas &= np.abs(score) > 1e-12
-        score = np.where(feas, score, -np.inf)
-        flat = score.ravel()
-        cur = self.tc_weight()
-        kk = min(flat.size, 24)
-        while True:
-            top = np.argpartition(-flat, kk - 1)[:kk] if kk < flat.size else np.arange(flat.size)
-            top = top[np.argsort(-flat[top], kind="stable")]
-            vals = flat[top]
-            # Random order among equal scores.
-            best_val = float(vals[0])
-            if best_val == -np.inf:
-                return None
-            n_eq = int(np.sum(vals >= best_val - 1e-10))
-            if n_eq > 1:
-                top[:n_eq] = top[:n_eq][self.rng.permutation(n_eq)]
-            for f in top.tolist():
-                v = float(flat[f])
-                if v == -np.inf:
-                    return None
-                r, t = divmod(f, ta.size)
-                row = int(rows[r])
-                b = int(self.rb[row])
-                into = [tc[int(ta[t])]] + ([tc[int(tb[t])]] if tb[t] >= 0 else [])
-                out = [int(x) for x in (self.ra[row], self.rc[row]) if x >= 0]
-                gain = float(self.meas[into].sum()) - (float(self.meas[out].sum()) if out else 0.0)
-                if cur - gain >= best_w - 1e-9:  # no aspiration: respect the tabu list
-                    if any(self.tabu.get(i, {}).get(b, -1) > it for i in into):
-                        continue
-                    if any(self.stay[i] > it for i in out):
-                        continue
-                if self.conflicts is not None and not self._fits_conflicts(into, b, out):
-                    continue
-                return b, out, into, gain
-            if kk >= flat.size:
-                return None
-            kk = min(flat.size, kk * 4)
-
-    def _fits_conflicts(self, into: list[int], b: int, out: list[int]) -> bool:
-        assert self.conflicts is not None
-        stay = set(self.bins[b]) - set(out)
-        if len(into) == 2 and into[1] in self.conflicts[into[0]]:
-            return False
-        return all(not (self.conflicts[i] & stay) for i in into)
-
-    # --- descent: best refill of each bin from its items and TC -----------------------------------------
-    def descent(self, it: int, tenure: int, deadline: float) -> bool:
-        """Refill bins from TC while that lowers TC's weight: exact per bin in integer one-dimensional
-        data (subset sums over the bin's items and TC), batched over all bins otherwise."""
-        if not self.int1d:
-            return self._descent_batch(it, tenure, deadline)
-        return self._descent_1d(it, tenure, deadline)
-
-    def _descent_batch(self, it: int, tenure: int, deadline: float) -> bool:
-        """Every row (a bin minus ≤ 2 of its items) against every subset of TC (all of them when TC is
-        small, else those of ≤ 3 items), scored in one matrix; the improving exchanges on distinct bins
-        with disjoint TC subsets are applied together, and the round repeats until none improves."""
-        improved = False
-        while self.tc and stop.now() < deadline:
-            k = len(self.tc)
-            tci = np.array(self.tc, dtype=np.int64)
-            bits = _subset_bits(k)  # (S, k) 0/1
-            t_size = bits @ self.sizes[tci]
-            t_key = bits @ self.meas[tci] - 1e-7 * bits.sum(axis=1)
-            n = self.n_rows
-            ok = self.room[0, :n] >= t_size[:, 0].min()
-            for j in range(1, self.d):
-                ok &= self.room[j, :n] >= t_size[:, j].min()
-            rows = np.flatnonzero(ok)
-            if rows.size == 0:
-                break
-            room = self.room[:, rows]
-            feas = t_size[None, :, 0] <= room[0][:, None]
-            for j in range(1, self.d):
-                feas &= t_size[None, :, j] <= room[j][:, None]
-            gain = np.where(feas, t_key[None, :] - self.rkey[rows][:, None], 0.0)
-            gain[gain <= 1e-9] = 0.0
-            nz = np.flatnonzero(gain)
-            if nz.size == 0:
-                break
-            gv = gain.ravel()[nz]
-            if nz.size > 256:
-                part = np.argpartition(-gv, 255)[:256]
-                nz, gv = nz[part], gv[part]
-            order = nz[np.argsort(-gv, kind="stable")]
-            used_bins: set[int] = set()
-            used_tc: set[int] = set()
-            plan: list[tuple[int, list[int], list[int]]] = []
-            for f in order.tolist():
-                r, t = divmod(f, bits.shape[0])
-                row = int(rows[r])
-                b = int(self.rb[row])
-                into = [self.tc[x] for x in np.flatnonzero(bits[t]).tolist()]
-                if b in used_bins or used_tc.intersection(into):
-                    continue
-                out = [int(x) for x in (self.ra[row], self.rc[row]) if x >= 0]
-                if self.conflicts is not None and not (
-                    self._subset_conflict_free(into) and self._fits_conflicts_many(into, b, out)
-                ):
-                    continue
-                used_bins.add(b)
-                used_tc.update(into)
-                plan.append((b, out, into))
-            if not plan:
-                break
-            for b, out, into in plan:
-                self._move(b, out, into, it, tenure)
-            improved = True
-        return improved
-
-    def _fits_conflicts_many(self, into: list[int], b: int, out: list[int]) -> bool:
-        assert self.conflicts is not None
-        stay = set(self.bins[b]) - set(out)
-        return all(not (self.conflicts[i] & stay) for i in into)
-
-    def _descent_1d(self, it: int, tenure: int, deadline: float) -> bool:
-        """One pass over the bins in random order; returns whether anything improved."""
-        improved = False
-        for b in self.rng.permutation(len(self.bins)).tolist():
-            if not self.tc:
-                break
-            if stop.now() >= deadline:
-                break
-            cur = [i for i in self.bins[b] if i not in self.locked]
-            pool = cur + self.tc
-            if self.conflicts is not None:
-                pool = cur + [i for i in self.tc if self._conflict_free(i, b)]
-            base = self.loads[b] - (self.sizes[cur].sum(axis=0) if cur else 0.0)
-            room = self.caps[b] - base
-            best = self._best_subset(pool, room, b)
-            if best is None:
-                continue
-            new_m = float(self.meas[best].sum()) if best else 0.0
-            old_m = float(self.meas[cur].sum()) if cur else 0.0
-            if new_m > old_m + 1e-9 or (abs(new_m - old_m) <= 1e-9 and len(best) < len(cur)):
-                s_new = set(best)
-                out = [i for i in cur if i not in s_new]
-                into = [i for i in best if i not in set(cur)]
-                if self.conflicts is not None and not self._subset_conflict_free(best):
-                    continue
-                self._move(b, out, into, it, tenure)
-                improved = True
-        return improved
-
-    # --- consolidation: bin-to-bin exchanges that gather free space --------------------------------------
-    def consolidate(self, deadline: float, max_sweeps: int = 4) -> int:
-        """Descent over exchanges of ≤ 2 items between two kept bins that increase Σ fill², i.e. move
-        free space into fewer bins, where TC items can then fit (TC is untouched, so the partial solution
-        stays consistent).  All pairs of rows are scored in one matrix per sweep; the best exchanges on
-        disjoint bin pairs are applied together.  Returns the number of exchanges made."""
-        moves = 0
-        inv = 1.0 / np.maximum(self.p.capacity, 1e-12)
-        for _ in range(max_sweeps):
-            if stop.now() >= deadline:
-                break
-            rows = self._alive_rows()
-            lm = (self.loads * inv).sum(axis=1)
-            # Exchanges that move free space need a less-filled bin on one side: x rows come from the
-            # least-filled bins only (a third of them), y rows from all bins.
-            low = lm <= np.quantile(lm, CONSOLIDATE_LOW) if lm.size else np.zeros(0, dtype=bool)
-            xr = rows[low[self.rb[rows]]]
-            yr = rows
-            if xr.size * yr.size > CONSOLIDATE_CELLS:
-                yr = yr[self.rng.random(yr.size) < CONSOLIDATE_CELLS / (xr.size * yr.size)]
-            if xr.size == 0 or yr.size == 0:
-                break
-            bx, by = self.rb[xr], self.rb[yr]
-            sx, sy = self.rsize[:, xr], self.rsize[:, yr]
-            rx, ry = self.room[:, xr], self.room[:, yr]
-            # x leaves bin bx for bin by and y comes back: y must fit x's room and x y's room.
-            ok = bx[:, None] != by[None, :]
-            for j in range(self.d):
-                ok &= sy[j][None, :] <= rx[j][:, None]
-                ok &= sx[j][:, None] <= ry[j][None, :]
-            ok &= (self.rcnt[xr][:, None] + self.rcnt[yr][None, :]) > 0
-            delta = self.rmeas_raw[yr][None, :] - self.rmeas_raw[xr][:, None]  # measure entering bx
-            gain = 2.0 * delta * (lm[bx][:, None] - lm[by][None, :] + delta)
-            gain = np.where(ok, gain, 0.0)
-            best_y = np.argmax(gain, axis=1)
-            best_g = gain[np.arange(xr.size), best_y]
-            cand = np.flatnonzero(best_g > 1e-9)
-            if cand.size == 0:
-                break
-            used: set[int] = set()
-            plan: list[tuple[int, list[int], int, list[int]]] = []
-            for x in cand[np.argsort(-best_g[cand], kind="stable")].tolist():
-                y = int(best_y[x])
-                b1, b2 = int(bx[x]), int(by[y])
-                if b1 in used or b2 in used:
-                    continue
-                r1, r2 = int(xr[x]), int(yr[y])
-                out1 = [int(v) for v in (self.ra[r1], self.rc[r1]) if v >= 0]
-                out2 = [int(v) for v in (self.ra[r2], self.rc[r2]) if v >= 0]
-                if self.conflicts is not None and not (
-                    self._fits_conflicts(out2, b1, out1) and self._fits_conflicts(out1, b2, out2)
-                ):
-                    continue
-                used.add(b1)
-                used.add(b2)
-                plan.append((b1, out1, b2, out2))
-            for b1, out1, b2, out2 in plan:  # disjoint bins: row indices stay valid until here
-                self._exchange(b1, out1, b2, out2)
-            made = len(plan)
-            moves += made
-            if made == 0:
-                break
-        return moves
-
-    def _exchange(self, b1: int, out1: list[int], b2: int, out2: list[int]) -> None:
-        for i in out1:
-            self.bins[b1].remove(i)
-            self.bins[b2].append(i)
-            self.loads[b1] -= self.sizes[i]
-            self.loads[b2] += self.sizes[i]
-            self.bin_of[i] = b2
-        for i in out2:
-            self.bins[b2].remove(i)
-            self.bins[b1].append(i)
-            self.loads[b2] -= self.sizes[i]
-            self.loads[b1] += self.sizes[i]
-            self.bin_of[i] = b1
-        self._refresh_bin(b1)
-        self._refresh_bin(b2)
-
-    def _subset_conflict_free(self, items: list[int]) -> bool:
-        if self.conflicts is None:
-            return True
-        s = set(items)
-        return all(not (self.conflicts[i] & s) for i in items)
-
-    def _best_subset(self, pool: list[int], room: np.ndarray, b: int) -> list[int] | None:
-        """Subset of ``pool`` fitting ``room`` with the largest weight (then the fewest items)."""
-        if self.int1d and self.w_int is not None:
-            cap = int(np.floor(room[0] + 1e-6))
-            return _subset_sum_best([int(self.w_int[i]) for i in pool], cap, pool)
-        if len(pool) > ENUM_LIMIT:
-            # Keep the bin's own items and the heaviest TC items: the subset is then still exact over
-            # the items most worth packing.
-            own = [i for i in pool if self.bin_of[i] == b]
-            rest = sorted((i for i in pool if self.bin_of[i] != b), key=lambda i: -self.meas[i])
-            pool = own + rest[: max(0, ENUM_LIMIT - len(own))]
-            if len(pool) > ENUM_LIMIT:
-                return None
-        return _enum_best(self.sizes, self.meas, pool, room)
-
-    # --- does TC fit into k new bins? --------------------------------------------------------------------
-    def tc_split(self, k: int) -> Bins | None:
-        tc = self.tc
-        if not tc:
-            return [[] for _ in range(k)]
-        if k <= 0:
-            return None
-        tot = self.sizes[tc].sum(axis=0)
-        if np.any(tot > k * self.new_cap):
-            return None
-        if k == 1:
-            if not np.all(tot <= self.new_cap) or not self._subset_conflict_free(tc):
-                return None
-            return [list(tc)]
-        if k == 2:
-            pairs: list[tuple[int, int]] = []
-            if self.conflicts is not None:
-                pos = {i: x for x, i in enumerate(tc)}
-                pairs = [
-                    (pos[i], pos[j]) for i in tc for j in self.conflicts[i] if j in pos and pos[j] > pos[i]
-                ]
-            return _split_two(self.sizes, tc, self.new_cap, self.int1d and not pairs, pairs)
-        return None
-
-    def complete(self, extra: Bins) -> Bins:
-        return compact(self.bins + [b for b in extra if b], self.n_pre)
-
-
-_SUBSETS: dict[int, np.ndarray] = {}
-
-
-def _subset_bits(k: int) -> np.ndarray:
-    """0/1 matrix of the non-empty subsets of k items: all of them for k ≤ SUBSET_ENUM, else those of
-    at most three items (cached per k)."""
-    got = _SUBSETS.get(k)
-    if got is None:
-        if k <= SUBSET_ENUM:
-            got = ((np.arange(1, 1 << k)[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)
-        else:
-            pats = [c for r in (1, 2, 3) for c in combinations(range(k), r)]
-            got = np.zeros((len(pats), k))
-            for x, c in enumerate(pats):
-                got[x, list(c)] = 1.0
-        _SUBSETS[k] = got
-    return got
-
-
-_PAIRS: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _pair_index(k: int, pairs: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Columns over k TC items: (a, b) positions, b = −1 for single items (cached per k)."""
-    key = (k, pairs)
-    got = _PAIRS.get(key)
-    if got is None:
-        a = list(range(k))
-        b = [-1] * k
-        if pairs:
-            for x, y in combinations(range(k), 2):
-                a.append(x)
-                b.append(y)
-        got = (np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
-        _PAIRS[key] = got
-    return got
-
-
-def _subset_sum_best(w: list[int], cap: int, labels: list[int]) -> list[int]:
-    """Exact: the subset of weights ``w`` with the largest sum ≤ ``cap`` and, among those, the fewest
-    items; bitsets of reachable sums kept per prefix for the reconstruction."""
-    if cap < 0:
-        return []
-    mask = (1 << (cap + 1)) - 1
-    order = sorted(range(len(w)), key=lambda x: -w[x])  # large first: fewer items reach a sum first
-    reach = [1]
-    for x in order:
-        reach.append((reach[-1] | (reach[-1] << w[x])) & mask)
-    top = reach[-1].bit_length() - 1
-    # Reconstruct preferring to skip items (fewer items): walk back from the last prefix.
-    chosen: list[int] = []
-    s = top
-    for pos in range(len(order) - 1, -1, -1):
-        x = order[pos]
-        if (reach[pos] >> s) & 1:
-            continue  # reachable without item x
-        chosen.append(labels[x])
-        s -= w[x]
-    return chosen
-
-
-_BITS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _bits(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """All 2^k subsets of k items as a 0/1 matrix, and their sizes (cached per k)."""
-    got = _BITS.get(k)
-    if got is None:
-        m = ((np.arange(1 << k)[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)
-        got = (m, m.sum(axis=1))
-        _BITS[k] = got
-    return got
-
-
-def _enum_best(sizes: np.ndarray, meas: np.ndarray, pool: list[int], room: np.ndarray) -> list[int]:
-    """Exact over all subsets of the (few) pool items: the heaviest that fits ``room``, ties to fewer
-    items."""
-    if not pool:
-        return []
-    bits, cnt = _bits(len(pool))
-    loads = bits @ sizes[pool]
-    ok = np.all(loads <= room[None, :], axis=1)
-    val = np.where(ok, bits @ meas[pool] - 1e-7 * cnt, -np.inf)
-    pat = bits[int(np.argmax(val))]
-    return [pool[x] for x in range(len(pool)) if pat[x]]
-
-
-def _bb_best(
-    sizes: np.ndarray, meas: np.ndarray, pool: list[int], room: np.ndarray, node_limit: int
-) -> list[int] | None:
-    """Branch and bound for the heaviest subset of ``pool`` within ``room`` (vectors); None when the
-    node limit cuts the search before the incumbent is proven (the incumbent is still returned)."""
-    items = sorted(pool, key=lambda i: -meas[i])
-    s = sizes[items]
-    mv = meas[items]
-    suffix = np.concatenate([np.cumsum(mv[::-1])[::-1], [0.0]])
-    n = len(items)
-    best_val = -1.0
-    best_set: list[int] = []
-    best_cnt = 0
-    nodes = 0
-    chosen: list[int] = []
-
-    def rec(k: int, load: np.ndarray, val: float) -> None:
-        nonlocal best_val, best_set, best_cnt, nodes
-        nodes += 1
-        if val > best_val + 1e-12 or (abs(val - best_val) <= 1e-12 and len(chosen) < best_cnt):
-            best_val, best_set, best_cnt = val, list(chosen), len(chosen)
-        if k >= n or nodes > node_limit:
-            return
-        if val + suffix[k] <= best_val + 1e-12:
-            return
-        nl = load + s[k]
-        if np.all(nl <= room):
-            chosen.append(items[k])
-            rec(k + 1, nl, val + mv[k])
-            chosen.pop()
-        rec(k + 1, load, val)
-
-    rec(0, np.zeros(sizes.shape[1]), 0.0)
-    return best_set
-
-
-def _split_two(
-    sizes: np.ndarray,
-    tc: list[int],
-    cap: np.ndarray,
-    int1d: bool,
-    conflicts: list[tuple[int, int]] | None = None,
-) -> Bins | None:
-    """Split ``tc`` into two bins of capacity ``cap`` if possible (exact on these few items); pairs of
-    positions in ``conflicts`` must end up in different bins."""
-    if int1d:
-        w = [int(sizes[i, 0]) for i in tc]
-        c = int(np.floor(cap[0] + 1e-6))
-        total = sum(w)
-        lo = total - c
-        mask = (1 << (c + 1)) - 1
-        reach = [1]
-        for x in w:
-            reach.append((reach[-1] | (reach[-1] << x)) & mask)
-        r = reach[-1] >> max(lo, 0)
-        if r == 0:
-            return None
-        s = max(lo, 0) + ((r & -r).bit_length() - 1)
-        first: list[int] = []
-        for pos in range(len(w) - 1, -1, -1):
-            if (reach[pos] >> s) & 1:
-                continue
-            first.append(tc[pos])
-            s -= w[pos]
-        fs = set(first)
-        return [first, [i for i in tc if i not in fs]]
-    k = len(tc)
-    if k > 20:
-        return None
-    sz = sizes[tc]
-    total = sz.sum(axis=0)
-    # Enumerate subsets containing the first item (symmetry) as bit patterns.
-    n_sub = 1 << (k - 1)
-    bits = ((np.arange(n_sub)[:, None] >> np.arange(k - 1)[None, :]) & 1).astype(np.float64)
-    load1 = sz[0][None, :] + bits @ sz[1:]
-    ok = np.all(load1 <= cap, axis=1) & np.all(total[None, :] - load1 <= cap, axis=1)
-    if conflicts:
-        side = np.hstack([np.ones((n_sub, 1)), bits])  # position 0 is always in the first bin
-        for a, b in conflicts:
-            ok &= side[:, a] != side[:, b]
-    hit = np.flatnonzero(ok)
-    if hit.size == 0:
-        return None
-    pat = bits[int(hit[0])]
-    first = [tc[0]] + [tc[x + 1] for x in range(k - 1) if pat[x]]
-    fs = set(first)
-    return [first, [i for i in tc if i not in fs]]
 
 
 def _pick_removed(
@@ -730,8 +85,8 @@ def reduce_once(
         return None
     count = min(3, n_new)
     removed = _pick_removed(problem, bins, count, rng, attempt)
-    st = _State(problem, bins, removed, rng)
     k_new = count - 1
+    st = CnsState(problem, bins, removed, rng, k_new)
     it = 0
     best_w = st.tc_weight()
     stale = 0
@@ -742,9 +97,10 @@ def reduce_once(
         # this alone usually empties TC; the tabu search is for when it does not.
         st.descent(it, tenure_base, deadline)
         if st.tc_split(k_new) is None:
-            st.consolidate(deadline, max_sweeps=QUICK_START)
+            consolidate(st, deadline, max_sweeps=QUICK_START)
             st.descent(it, tenure_base, deadline)
         best_w = min(best_w, st.tc_weight())
+    best_obj = st.objective()
     while stop.now() < deadline:
         done = st.tc_split(k_new)
         if done is not None:
@@ -752,7 +108,7 @@ def reduce_once(
                 stats["iterations"] = stats.get("iterations", 0) + it
             return st.complete(done)
         # Tabu search until it stops improving on its own best.
-        phase_best = st.tc_weight()
+        phase_best = st.objective()
         since = 0
         while since < ts_len:
             it += 1
@@ -766,25 +122,31 @@ def reduce_once(
             b, out, into, _gain = mv
             tenure = tenure_base + int(rng.integers(0, TENURE_RAND))
             st._move(b, out, into, it, tenure)
-            w = st.tc_weight()
-            if w < best_w - 1e-9:
-                best_w = w
-            if w < phase_best - 1e-9:
-                phase_best = w
+            obj = st.objective()
+            best_w = min(best_w, st.tc_weight())
+            # Any state whose TC fits the new bins completes the packing, lighter than the phase's
+            # best or not (the descent that follows a phase could undo it).
+            if st.may_split():
+                done = st.tc_split(k_new)
+                if done is not None:
+                    if stats is not None:
+                        stats["iterations"] = stats.get("iterations", 0) + it
+                    return st.complete(done)
+            if obj < phase_best - 1e-9:
+                phase_best = obj
                 since = 0
-                if st.tc_split(k_new) is not None:
-                    break
             else:
                 since += 1
         st.descent(it, tenure_base, deadline)
-        w = st.tc_weight()
-        if w < best_w - 1e-9:
-            best_w = w
+        obj = st.objective()
+        best_w = min(best_w, st.tc_weight())
+        if obj < best_obj - 1e-9:
+            best_obj = obj
             stale = 0
         else:
             stale += 1
             if CONSOLIDATE and stale >= CONSOLIDATE:
-                st.consolidate(deadline)
+                consolidate(st, deadline)
                 stale = 0
     if stats is not None:
         stats["iterations"] = stats.get("iterations", 0) + it

@@ -29,6 +29,10 @@ SMALL_GRAPH = 20_000
 #: Share of the budget for the first CNS pass, and the cap of the one-dimensional bound-meeting pass.
 CNS_FIRST = 0.3
 ONE_DIM_SHARE = 0.3
+#: One dimension: share of the budget after which the first CNS pass pauses for the arc-flow LP bound.
+CNS_PROBE = 0.1
+#: Share of the budget for the triplet search when the data force exact triples (run before CNS).
+TRIPLETS_FIRST = 0.7
 
 
 @dataclass
@@ -127,25 +131,51 @@ def _solve_packing(
             lb = max(lb, lp_res.bound)
             log.append(f"arcflow(small) lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
 
+    # 1b. Forced exact triples (every bin three items filling it exactly): the depth-first triplet search
+    #     usually meets the bound within a second, where CNS stalls one or two bins above it, so it
+    #     runs first; CNS then starts from the constructive packing if it fails.
+    triplets_tried = False
+    if od is not None and len(best) > lb and onedim.triplet_applicable(od[0], od[1], lb):
+        sol = onedim.triplet_search(
+            od[0], od[1], at(TRIPLETS_FIRST), rng, max_attempts=max_iterations, deterministic_first=True
+        )
+        triplets_tried = True
+        take(sol, "triplets")
+        log.append(f"triplets(first)={'ok' if sol else 'none'} t={time.monotonic() - t0:.2f}")
+
     # 2. Consistent neighbourhood search on partial solutions: removes bins one at a time from the
     #    constructive packing; most instances reach the bound here within a fraction of a second.
+    #    In one dimension the pass is cut after CNS_PROBE for the arc-flow LP bound: when the quick
+    #    bound is below the optimum, CNS would otherwise spend its whole pass aiming at a count that
+    #    does not exist (Scholl-2 N4W2B1R6: CNS at 102 from 0.2 s, aiming at 101 until 30 % of the
+    #    budget; the LP proves 102 in 0.2 s).
+    lp_tried = False
     if len(best) > lb and stop.now() < deadline:
-        take(search(best, at(CNS_FIRST)), "cns")
+        cns_end = time.monotonic() + span * CNS_FIRST
+        if od is not None and lp_ok and lp_res is None and CNS_PROBE > 0:
+            take(search(best, time.monotonic() + span * CNS_PROBE), "cns")
+            if len(best) > lb and stop.now() < deadline:
+                lp_res, lp_tried = _lp(relaxed, deadline, at(0.6)), True
+                if lp_res is not None:
+                    lb = max(lb, lp_res.bound)
+                    log.append(f"arcflow(probe) lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
+        if len(best) > lb and stop.now() < deadline:
+            take(search(best, cns_end), "cns")
         log.append(f"cns={len(best)} t={time.monotonic() - t0:.2f}")
 
     # 3. One dimension, bound not met: raise the bound with the arc-flow LP when it is affordable, then
     #    aim straight at it (exact triples when forced, else the overload tabu search on exactly lb
     #    bins, started from the CNS packing) and try the LP-guided dive.
     if od is not None and len(best) > lb and stop.now() < deadline:
-        if lp_ok and lp_res is None:
-            lp_res = arcflow.lp_bound(
-                relaxed, time_limit=max(0.1, (deadline - time.monotonic()) * 0.5), deadline=at(0.6)
-            )
+        if lp_ok and lp_res is None and not lp_tried:
+            lp_res = _lp(relaxed, deadline, at(0.6))
             if lp_res is not None:
                 lb = max(lb, lp_res.bound)
                 log.append(f"arcflow lb={lp_res.bound} t={time.monotonic() - t0:.2f}")
         if len(best) > lb:
-            sol = _one_dim_search(od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE)
+            sol = _one_dim_search(
+                od, best, lb, t0, deadline, rng, max_iterations, log, ONE_DIM_SHARE, again=triplets_tried
+            )
             take(sol, "triplets" if onedim.triplet_applicable(od[0], od[1], lb) else "overload_ts")
         if lp_res is not None and len(best) > lb and stop.now() < deadline:
             take(
@@ -190,6 +220,12 @@ def _solve_packing(
         method=method,
         log=log,
     )
+
+
+def _lp(relaxed: PackingProblem, deadline: float, until: float) -> arcflow.LPResult | None:
+    """The arc-flow LP bound with half the time left (``arcflow.lp_bound`` skips graphs it cannot
+    build in time)."""
+    return arcflow.lp_bound(relaxed, time_limit=max(0.1, (deadline - time.monotonic()) * 0.5), deadline=until)
 
 
 def _without_nonbinding_conflicts(problem: PackingProblem) -> PackingProblem:

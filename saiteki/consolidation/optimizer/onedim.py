@@ -199,15 +199,23 @@ def triplet_applicable(weights: list[int] | np.ndarray, capacity: int, k: int) -
     return int(w.sum()) == k * capacity and 2 * int(w.max()) < capacity and 4 * int(w.min()) >= capacity
 
 
-def _completions_per_size(c: np.ndarray, cap: int, idx: np.ndarray) -> np.ndarray:
-    """For every size v: how many pairs of remaining items (other than one copy of v) sum to C − v."""
+def _pair_sums(c: np.ndarray, cap: int) -> np.ndarray:
+    """Ordered pairs of items by sum (self-pairs included): the self-convolution of the size counts."""
+    out = np.zeros(2 * cap + 2, dtype=np.int64)
     present = np.flatnonzero(c)
-    if present.size == 0:
-        return np.zeros(cap + 1, dtype=np.int64)
-    lo, hi = int(present[0]), int(present[-1])
-    sub = c[lo : hi + 1]
-    pairs = np.zeros(2 * cap + 2, dtype=np.int64)
-    pairs[2 * lo : 2 * hi + 1] = np.convolve(sub, sub)  # ordered pairs by sum
+    if present.size:
+        lo, hi = int(present[0]), int(present[-1])
+        sub = c[lo : hi + 1]
+        out[2 * lo : 2 * hi + 1] = np.convolve(sub, sub)
+    return out
+
+
+def _completions_per_size(
+    c: np.ndarray, cap: int, idx: np.ndarray, conv: np.ndarray | None = None
+) -> np.ndarray:
+    """For every size v: how many pairs of remaining items (other than one copy of v) sum to C − v.
+    ``conv`` is ``_pair_sums(c, cap)`` when the caller maintains it."""
+    pairs = (_pair_sums(c, cap) if conv is None else conv).copy()
     pairs[0 : 2 * cap + 1 : 2][: cap + 1] -= c  # an item paired with itself
     pairs //= 2
     partner = cap - 2 * idx
@@ -229,6 +237,64 @@ class _TripletDive:
         self.limit = limit
         self.nodes = 0
         self.chosen: list[tuple[int, int, int]] = []
+        # Pair sums maintained under single-item removals and additions (O(C) each), instead of a
+        # convolution (O(C · size range)) per candidate: the same counts, several times faster.
+        self.conv = _pair_sums(self.c, cap)
+
+    def _comp(self, v: np.ndarray) -> np.ndarray:
+        """``_completions_per_size`` at the sizes ``v`` only, from the maintained pair sums."""
+        c, cap = self.c, self.cap
+        s = cap - v
+        half = s // 2
+        ordered = self.conv[s] - np.where(s % 2 == 0, c[half], 0)
+        partner = cap - 2 * v
+        ok = partner >= 0
+        own = np.where(ok, c[np.where(ok, partner, 0)] - (partner == v), 0)
+        return ordered // 2 - own
+
+    def _after_pairs(self, bs: np.ndarray, ds: np.ndarray) -> np.ndarray:
+        """For every candidate pair (b, d): −(fewest completions per copy left over the sizes still
+        present) once b and d are taken too — ``_comp`` after two ``_take`` calls, for all candidates
+        in one matrix (candidates × present sizes) instead of a take/compute/give loop."""
+        c, cap, conv = self.c, self.cap, self.conv
+        v = np.flatnonzero(c)[None, :]
+        if bs.size == 0:
+            return np.zeros(0)
+        b = bs[:, None]
+        d = ds[:, None]
+
+        def at(idx: np.ndarray) -> np.ndarray:
+            ok = (idx >= 0) & (idx <= cap)
+            return np.where(ok, c[np.clip(idx, 0, cap)], 0)
+
+        s = cap - v
+        # Pair sums after taking b then d: conv − 2c(· − b) + e_2b − 2(c − e_b)(· − d) + e_2d.
+        conv2 = conv[s] - 2 * at(s - b) - 2 * at(s - d) + 2 * ((s - d) == b) + (s == 2 * b) + (s == 2 * d)
+        half = s // 2
+        ordered = conv2 - np.where(s % 2 == 0, c[half] - (half == b) - (half == d), 0)
+        partner = cap - 2 * v
+        okp = partner >= 0
+        pz = np.where(okp, partner, 0)
+        own = np.where(okp, c[pz] - (pz == b) - (pz == d) - (partner == v), 0)
+        comp = ordered // 2 - own
+        left = c[v] - (v == b) - (v == d)
+        ratio = np.where(left > 0, comp / np.maximum(left, 1), np.inf)
+        low = ratio.min(axis=1)
+        return np.where(np.isfinite(low), -low, 0.0)
+
+    def _take(self, v: int) -> None:
+        """Remove one item of size v: (c − e_v) * (c − e_v) = c * c − 2 c(· − v) + e_2v."""
+        cap = self.cap
+        self.conv[v : v + cap + 1] -= 2 * self.c
+        self.conv[2 * v] += 1
+        self.c[v] -= 1
+
+    def _give(self, v: int) -> None:
+        """Put back one item of size v (the inverse of ``_take``)."""
+        cap = self.cap
+        self.conv[v : v + cap + 1] += 2 * self.c
+        self.conv[2 * v] += 1
+        self.c[v] += 1
 
     def run(self) -> list[tuple[int, int, int]] | None:
         try:
@@ -244,45 +310,37 @@ class _TripletDive:
         present = np.flatnonzero(c)
         if present.size == 0:
             return True
-        comp = _completions_per_size(c, cap, self.idx)[present]
+        comp = self._comp(present)
         if int(comp.min()) <= 0:
             return False
         # Fail first: the size with the fewest completing pairs per copy left.
         ratio = comp / c[present]
         key = ratio + (rng.random(present.size) * 0.1 if rng is not None else 0.0)
         a = int(present[int(np.argmin(key))])
-        c[a] -= 1
+        self._take(a)
         rest = cap - a
-        cands: list[tuple[float, int, int]] = []
-        for b in np.flatnonzero(c[: rest // 2 + 1]).tolist():
-            d = rest - b
-            if d > cap or c[d] <= 0 or (d == b and c[b] < 2):
-                continue
-            # Least constraining: keep the scarcest remaining size as well supplied as possible.
-            c[b] -= 1
-            c[d] -= 1
-            left = np.flatnonzero(c)
-            if left.size:
-                after = _completions_per_size(c, cap, self.idx)[left] / c[left]
-                score = -float(after.min())
-            else:
-                score = 0.0
-            c[b] += 1
-            c[d] += 1
-            if rng is not None:
-                score += 0.3 * float(rng.random())
-            cands.append((score, b, d))
+        bs = np.flatnonzero(c[: rest // 2 + 1])
+        ds = rest - bs
+        ok = ds <= cap
+        bs, ds = bs[ok], ds[ok]
+        ok = (c[ds] > 0) & ((ds != bs) | (c[bs] >= 2))
+        bs, ds = bs[ok], ds[ok]
+        # Least constraining: keep the scarcest remaining size as well supplied as possible.
+        scores = self._after_pairs(bs, ds)
+        if rng is not None:
+            scores = scores + 0.3 * rng.random(bs.size)
+        cands = list(zip(scores.tolist(), bs.tolist(), ds.tolist(), strict=True))
         cands.sort()
         for _, b, d in cands:
-            c[b] -= 1
-            c[d] -= 1
+            self._take(b)
+            self._take(d)
             self.chosen.append((a, b, d))
             if self._dfs():
                 return True
             self.chosen.pop()
-            c[b] += 1
-            c[d] += 1
-        c[a] += 1
+            self._give(d)
+            self._give(b)
+        self._give(a)
         return False
 
 
