@@ -37,7 +37,7 @@ from saiteki.ledger.choices import CostStage, HostingForm, ServerKind
 from saiteki.ledger.models import Cost, Server, System
 
 HOST_MODEL = "仮想化ホスト標準機（48コア・768GiB）"
-VM_SCENARIO = "統合サーバ更改（仮想マシン115台）"
+VM_SCENARIO = "統合サーバ更改（共通基盤の仮想マシン）"
 RENEWAL_SCENARIO = "保守期限到来サーバの集約（3年度以内）"
 MULTIYEAR_SCENARIO = "各課サーバの年度別集約計画（6年度）"
 EXTENSION_SCENARIO = "統合サーバの拡張（既存基盤＋候補システム）"
@@ -161,13 +161,16 @@ def load_consolidation() -> str:
             "current_power_w_default": 400,
             "migration_cost_per_machine": 100_000,
         }
+        # A demo database loaded before the scenario was renamed keeps one scenario, not two.
+        Scenario.objects.filter(name="統合サーバ更改（仮想マシン115台）").update(name=VM_SCENARIO)
         vm, _ = Scenario.objects.get_or_create(
             name=VM_SCENARIO,
             defaults={
                 **common,
                 "description": (
-                    "統合サーバ（VH-01〜VH-14）の更改に合わせ、74システム115台の仮想マシンを"
-                    "同じ構成のホストに再配置する。実測ピーク使用率で見積もり、N+1構成とする。"
+                    "統合サーバ（VH-01〜VH-14）の更改に合わせ、共通基盤の仮想マシン（平成25年度末の74システム"
+                    "115台に、その後の移行分を加えたもの）を同じ構成のホストに再配置する。"
+                    "実測ピーク使用率で見積もり、N+1構成とする。"
                 ),
                 "selection": SelectionMode.SHARED_PLATFORM,
                 "current_cost_basis": CostBasis.DEFAULTS,
