@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,10 +26,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.errors import PermissionDeniedError, ValidationFailed
 
 from . import selectors
-from . import volume as vol
 from .choices import (
-    NOTIFY_EXPIRY,
-    NOTIFY_SHORTFALL,
     MatchMethod,
     Metric,
     RuleKind,
@@ -40,17 +36,14 @@ from .matching import NameMatch, TitleMatcher, name_key
 from .models import (
     Device,
     Entitlement,
-    ExpiryNotice,
     Installation,
     NormalisationRule,
-    OfferTier,
     ProofDocument,
     Purchase,
     ReconciliationRow,
     ReconciliationRun,
     SoftwareName,
     Title,
-    VolumeOffer,
 )
 from .reconcile import Demand, Supply, TitleInfo, reconcile
 from .reconcile import Row as RecRow
@@ -58,7 +51,7 @@ from .reconcile import Row as RecRow
 Report = Callable[[int, str], None]
 
 
-def _require(user, action: str, obj) -> None:
+def require_right(user, action: str, obj) -> None:
     if not perms.can(user, action, obj):
         raise PermissionDeniedError(_("この操作を行う権限がありません。"))
 
@@ -217,7 +210,7 @@ def names_count() -> None:
 def title_save(*, user, title: Title) -> Title:
     """Create or change a title (admins). Without an EOL link, the lifecycle catalogue is asked for the
     title's product and version; scanned names are re-matched afterwards."""
-    _require(user, perms.ADD if title.pk is None else perms.CHANGE, title)
+    require_right(user, perms.ADD if title.pk is None else perms.CHANGE, title)
     title.fill_name()
     clean(title)
     if title.lifecycle_cycle_id is None and title.version_family:
@@ -242,7 +235,7 @@ def lifecycle_cycle_for(title: Title):
 @transaction.atomic
 def rule_save(*, user, rule: NormalisationRule) -> NormalisationRule:
     """Create or change a normalisation rule (admins); every automatic mapping follows at once."""
-    _require(user, perms.ADD if rule.pk is None else perms.CHANGE, rule)
+    require_right(user, perms.ADD if rule.pk is None else perms.CHANGE, rule)
     clean(rule)
     rule.save()
     matcher_reset()
@@ -252,7 +245,7 @@ def rule_save(*, user, rule: NormalisationRule) -> NormalisationRule:
 
 @transaction.atomic
 def rule_delete(*, user, rule: NormalisationRule) -> None:
-    _require(user, perms.DELETE, rule)
+    require_right(user, perms.DELETE, rule)
     rule.delete()
     matcher_reset()
     names_rematch()
@@ -264,7 +257,7 @@ def name_map(
 ) -> SoftwareName:
     """Decide a scanned name by hand (the unmatched queue): a title, 管理対象外, or back to automatic
     (neither). With ``create_rule`` the decision becomes an exact rule for this written form."""
-    _require(user, perms.CHANGE, name)
+    require_right(user, perms.CHANGE, name)
     if title is not None and ignore:
         raise ValidationFailed(_("ソフトウェアと管理対象外は同時に選べません。"))
     if create_rule and (title is not None or ignore):
@@ -316,7 +309,7 @@ def entitlement_save(*, user, entitlement: Entitlement) -> Entitlement:
         if not entitlement.number:
             entitlement.number = entitlement_number_next()
     else:
-        _require(user, perms.CHANGE, entitlement)
+        require_right(user, perms.CHANGE, entitlement)
     if not entitlement.metric and entitlement.title_id:
         entitlement.metric = entitlement.title.metric
     clean(entitlement)
@@ -331,7 +324,7 @@ def device_save(*, user, device: Device) -> Device:
         if not perms.can_create(user, Device, {"division": device.division_id}):
             raise PermissionDeniedError(_("この所属の機器を登録する権限がありません。"))
     else:
-        _require(user, perms.CHANGE, device)
+        require_right(user, perms.CHANGE, device)
         if perms.is_scoped(user, Device) and device.division_id not in perms.division_ids(user):
             raise PermissionDeniedError(_("他の所属に機器を移す権限がありません。"))
     clean(device)
@@ -345,7 +338,7 @@ def purchase_save(*, user, purchase: Purchase) -> Purchase:
     subscription in use moves the licence to 更新 in its lifecycle."""
     from saiteki.core import workflow
 
-    _require(user, perms.CHANGE, purchase.entitlement)
+    require_right(user, perms.CHANGE, purchase.entitlement)
     creating = purchase.pk is None
     clean(purchase)
     purchase.save()
@@ -361,7 +354,7 @@ def purchase_save(*, user, purchase: Purchase) -> Purchase:
 
 @transaction.atomic
 def purchase_delete(*, user, purchase: Purchase) -> None:
-    _require(user, perms.CHANGE, purchase.entitlement)
+    require_right(user, perms.CHANGE, purchase.entitlement)
     purchase.delete()
 
 
@@ -370,7 +363,7 @@ def proof_add(*, user, entitlement: Entitlement, upload, kind: str, reference: s
     """Attach a proof document (allow-listed types only, the name cleaned as karte attachments are)."""
     from saiteki.core.attachments import attachment_errors, attachment_name_normalise
 
-    _require(user, perms.CHANGE, entitlement)
+    require_right(user, perms.CHANGE, entitlement)
     errors = attachment_errors(upload)
     if errors:
         raise ValidationFailed(errors[0], fields={"file": errors})
@@ -390,7 +383,7 @@ def proof_add(*, user, entitlement: Entitlement, upload, kind: str, reference: s
 
 @transaction.atomic
 def proof_delete(*, user, proof: ProofDocument) -> None:
-    _require(user, perms.CHANGE, proof.entitlement)
+    require_right(user, perms.CHANGE, proof.entitlement)
     proof.file.delete(save=False)
     proof.delete()
 
@@ -549,176 +542,6 @@ def reconciliation_enqueue(*, user) -> Any:
     if not perms.role_allows(user, perms.CHANGE, Title):
         raise PermissionDeniedError(_("ライセンス照合を実行する権限がありません。"))
     return job_enqueue(kind=RECONCILE_JOB, title=_("ライセンス照合"), params={}, user=user)
-
-
-# --- Notices through the inbox ----------------------------------------------------------------------------
-
-
-def shortfalls_notify(*, run: ReconciliationRun) -> int:
-    """Tell each 所属 (its system owners; the admins for the central pool and unassigned devices)
-    about titles short in this run that were not short as much in the previous run. Once per run."""
-    from django.urls import reverse
-
-    from saiteki.core.notifications import notify
-
-    if run.notified_at is not None:
-        return 0
-    prev = selectors.previous_run(run)
-    before: dict[tuple[int, int | None], int] = {}
-    if prev is not None:
-        before = {
-            (t, d): s
-            for t, d, s in ReconciliationRow.objects.filter(run=prev, shortfall__gt=0).values_list(
-                "title_id", "division_id", "shortfall"
-            )
-        }
-    news: dict[int | None, list[tuple[str, int, int]]] = defaultdict(list)
-    for row in ReconciliationRow.objects.filter(run=run, shortfall__gt=0).select_related("title"):
-        was = before.get((row.title_id, row.division_id), 0)
-        if row.shortfall > was:
-            news[row.division_id].append((row.title.name, row.shortfall, was))
-    sent = 0
-    url = reverse("sam:dashboard")
-    with transaction.atomic():
-        for division_id, items in news.items():
-            recipients = (
-                selectors.division_owners([division_id]) if division_id is not None else selectors.admins()
-            )
-            lines = "、".join(
-                _("%(title)s %(n)s本不足（前回%(was)s本）") % {"title": t, "n": n, "was": w}
-                for t, n, w in items[:5]
-            )
-            more = _("ほか%(n)s件") % {"n": len(items) - 5} if len(items) > 5 else ""
-            notify(
-                recipients,
-                NOTIFY_SHORTFALL,
-                run,
-                _("ライセンスが不足しています: %(lines)s%(more)s。購入または利用の見直しを検討してください。")
-                % {"lines": lines, "more": more},
-                url=url + (f"?division={division_id}" if division_id else ""),
-            )
-            sent += 1
-        ReconciliationRun.objects.filter(pk=run.pk).update(notified_at=timezone.now())
-    return sent
-
-
-#: Lead times (days) at which a licence's term end is announced.
-EXPIRY_DAYS = (90, 30)
-
-
-def expiries_notify(*, today: datetime.date | None = None, days: Iterable[int] = EXPIRY_DAYS) -> int:
-    """Tell the owners of licences whose term ends within the lead times (once per purchase, term end
-    and the tightest lead time reached). Returns the number of notices sent."""
-    from saiteki.core.display import date_text
-    from saiteki.core.notifications import notify
-
-    today = today or datetime.date.today()
-    leads = sorted(set(days))
-    if not leads:
-        return 0
-    sent = 0
-    for purchase in selectors.expiring(user=None, on=today, days=leads[-1]):
-        assert purchase.term_end is not None
-        lead = next(d for d in leads if purchase.term_end <= today + datetime.timedelta(days=d))
-        if ExpiryNotice.objects.filter(
-            purchase=purchase, term_end=purchase.term_end, days_ahead__lte=lead
-        ).exists():
-            continue
-        entitlement = purchase.entitlement
-        division = entitlement.owner_division_id
-        recipients = selectors.division_owners([division]) if division else selectors.admins()
-        with transaction.atomic():
-            ExpiryNotice.objects.create(purchase=purchase, term_end=purchase.term_end, days_ahead=lead)
-            notify(
-                recipients,
-                NOTIFY_EXPIRY,
-                entitlement,
-                _(
-                    "%(licence)s の利用期間が %(date)s に終了します（%(n)s本、あと%(days)s日以内）。更新の要否を確認してください。"
-                )
-                % {
-                    "licence": entitlement,
-                    "date": date_text(purchase.term_end),
-                    "n": purchase.quantity,
-                    "days": lead,
-                },
-            )
-        sent += 1
-    return sent
-
-
-def daily(*, today: datetime.date | None = None) -> dict[str, Any]:
-    """The scheduled job: reconcile, tell 所属 about new shortfalls, warn of expiries."""
-    run = reconciliation_run(as_of=today)
-    return {
-        "run": run.pk,
-        "shortfall": run.shortfall,
-        "shortfall_notices": shortfalls_notify(run=run),
-        "expiry_notices": expiries_notify(today=today),
-    }
-
-
-# --- Volume offers ---------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def offer_save(*, user, offer: VolumeOffer, tiers: list[tuple[int, int, int]]) -> VolumeOffer:
-    """Create or change an offer with its price table (replaced as a whole; each band logged)."""
-    _require(user, perms.ADD if offer.pk is None else perms.CHANGE, offer)
-    if not tiers:
-        raise ValidationFailed(_("価格表を1行以上入力してください。"), fields={"tiers": [_("必須です。")]})
-    quantities = [q for q, _i, _a in tiers]
-    if len(set(quantities)) != len(quantities):
-        raise ValidationFailed(
-            _("価格表の最低数量が重複しています。"), fields={"tiers": [_("重複があります。")]}
-        )
-    clean(offer)
-    offer.save()
-    offer.tiers.all().delete()
-    for q, initial, annual in sorted(tiers):
-        tier = OfferTier(offer=offer, min_quantity=q, initial_unit_price=initial, annual_unit_price=annual)
-        clean(tier)
-        tier.save()
-    return offer
-
-
-def offer_compare(*, offer: VolumeOffer, years: int = 5, quantity: int | None = None) -> dict[str, Any]:
-    """The comparison for an offer: the current mix read from the licences owned today and the latest
-    run's use and shortfall of the title (whole prefecture), and the year-by-year costs."""
-    today = datetime.date.today()
-    title = offer.title
-    perpetual_units = perpetual_cost = sub_units = 0
-    sub_annual = 0.0
-    for p in selectors.active_purchases(today).filter(entitlement__title=title).select_related("entitlement"):
-        if p.term_end is None:
-            perpetual_units += p.quantity
-            perpetual_cost += p.total_cost or p.quantity * p.unit_cost
-        else:
-            start = p.term_start or p.purchased_on
-            term_years = max(1.0, ((p.term_end - start).days + 1) / 365.0)
-            sub_units += p.quantity
-            sub_annual += (p.total_cost or p.quantity * p.unit_cost) / term_years
-    run = selectors.latest_run()
-    consumed = shortfall = 0
-    if run is not None:
-        agg = ReconciliationRow.objects.filter(run=run, title=title).aggregate(
-            consumed=Sum("consumed"), shortfall=Sum("shortfall")
-        )
-        consumed, shortfall = int(agg["consumed"] or 0), int(agg["shortfall"] or 0)
-    price = selectors.unit_prices().get(title.pk, 0)
-    unit_price = round(perpetual_cost / perpetual_units) if perpetual_units else price
-    current = vol.CurrentMix(
-        perpetual_units=perpetual_units,
-        perpetual_unit_price=unit_price,
-        subscription_units=sub_units,
-        subscription_annual_price=round(sub_annual / sub_units) if sub_units else 0,
-        shortfall=shortfall,
-        replacement_years=offer.replacement_years,
-    )
-    need = quantity if quantity is not None else max(consumed, perpetual_units + sub_units)
-    tiers = [vol.Tier(t.min_quantity, t.initial_unit_price, t.annual_unit_price) for t in offer.tiers.all()]
-    comparison = vol.compare(current, tiers, quantity=need, years=years)
-    return {"current": current, "comparison": comparison, "consumed": consumed, "run": run}
 
 
 from .inventory import (  # noqa: E402 - the campaign and audit services, re-exported

@@ -6,7 +6,7 @@ import datetime
 
 from saiteki.core.jobs import job_kind
 
-from . import services
+from . import notices, services
 
 RECONCILE_JOB = "sam.reconcile"
 DAILY_JOB = "sam.daily"
@@ -32,4 +32,4 @@ def daily(job, report) -> dict:
     Uses the schedule's due date, so a late run does the same work."""
     due = job.params.get("due_at")
     today = datetime.datetime.fromisoformat(due).date() if due else None
-    return services.daily(today=today)
+    return notices.daily(today=today)

@@ -18,7 +18,7 @@ from saiteki.core.views.generic import (
     require,
 )
 
-from . import services
+from . import offers
 from .choices import DeviceStatus
 from .forms import (
     OfferForm,
@@ -63,7 +63,7 @@ class OfferDetailView(View):
         except ValueError:
             years = 5
         quantity = request.GET.get("quantity", "")
-        result = services.offer_compare(
+        result = offers.offer_compare(
             offer=offer, years=years, quantity=int(quantity) if quantity.isdigit() else None
         )
         comparison = result["comparison"]
@@ -111,7 +111,7 @@ class OfferEditView(View):
         if form.is_valid():
             try:
                 with change_context(reason=form.cleaned_data.get("change_reason", "")):
-                    saved = services.offer_save(
+                    saved = offers.offer_save(
                         user=request.user, offer=form.instance, tiers=form.cleaned_data["tiers"]
                     )
             except ApplicationError as exc:

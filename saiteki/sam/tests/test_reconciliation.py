@@ -10,7 +10,7 @@ import pytest
 
 from saiteki.core.context import change_context
 from saiteki.core.models import Notification
-from saiteki.sam import selectors, services
+from saiteki.sam import notices, selectors, services
 from saiteki.sam.choices import DeviceKind, DeviceStatus, EntitlementType, LicenceState, Metric
 from saiteki.sam.models import Device, ReconciliationRow, SoftwareName, Title, UsagePeak
 
@@ -227,7 +227,7 @@ def test_daily_job_notifies_new_shortfalls_and_expiries_once(
             purchased_on=TODAY - datetime.timedelta(days=300),
         )
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.daily()
+        result = notices.daily()
     assert result["shortfall_notices"] == 1 and result["expiry_notices"] == 1
     owner = role_users["owner"]
     kinds = sorted(Notification.objects.filter(recipient=owner).values_list("kind", flat=True))
@@ -235,7 +235,7 @@ def test_daily_job_notifies_new_shortfalls_and_expiries_once(
     assert "AutoCAD LT 2022" in Notification.objects.get(recipient=owner, kind="sam.shortfall").message
     # The next morning: same shortfall, same expiry → nothing new.
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.daily()
+        again = notices.daily()
     assert again["shortfall_notices"] == 0 and again["expiry_notices"] == 0
     assert Notification.objects.filter(recipient=owner).count() == 2
     # Nobody else's inbox: the other 所属 has no shortfall and no licence ending.

@@ -9,7 +9,7 @@ import pytest
 
 from saiteki.core.context import change_context
 from saiteki.core.errors import ApplicationError
-from saiteki.sam import services
+from saiteki.sam import offers, services
 from saiteki.sam import volume as vol
 from saiteki.sam.choices import EntitlementType
 from saiteki.sam.models import Scan, VolumeOffer
@@ -78,7 +78,7 @@ def test_offer_compare_reads_the_licences_and_the_latest_run(sam_world, role_use
             term_end=today - datetime.timedelta(days=10) + datetime.timedelta(days=364),
         )
         offer = VolumeOffer(title=cad, name="CAD ボリューム契約", replacement_years=5)
-        services.offer_save(user=admin, offer=offer, tiers=[(1, 60_000, 0), (5, 40_000, 0)])
+        offers.offer_save(user=admin, offer=offer, tiers=[(1, 60_000, 0), (5, 40_000, 0)])
     # Five devices use CAD (three in 税務課, two in 県立図書館, which owns none): 2 short.
     scan = Scan.objects.create(file_name="t.csv")
     raw = "AutoCAD LT 2022"
@@ -88,7 +88,7 @@ def test_offer_compare_reads_the_licences_and_the_latest_run(sam_world, role_use
     )
     services.reconciliation_run(user=admin)
 
-    out = services.offer_compare(offer=offer, years=5)
+    out = offers.offer_compare(offer=offer, years=5)
     current, comparison = out["current"], out["comparison"]
     assert out["consumed"] == 5
     assert (current.perpetual_units, current.perpetual_unit_price) == (2, 60_000)
@@ -107,11 +107,11 @@ def test_offer_price_table_is_checked(sam_world, role_users):
     admin = role_users["admin"]
     offer = VolumeOffer(title=sam_world["cad"], name="重複", replacement_years=5)
     with pytest.raises(ApplicationError):
-        services.offer_save(user=admin, offer=offer, tiers=[])
+        offers.offer_save(user=admin, offer=offer, tiers=[])
     with pytest.raises(ApplicationError):
-        services.offer_save(user=admin, offer=offer, tiers=[(10, 1, 1), (10, 2, 2)])
+        offers.offer_save(user=admin, offer=offer, tiers=[(10, 1, 1), (10, 2, 2)])
     with pytest.raises(ApplicationError):  # an owner may not enter offers
-        services.offer_save(
+        offers.offer_save(
             user=role_users["owner"], offer=VolumeOffer(title=sam_world["cad"], name="x"), tiers=[(1, 1, 1)]
         )
     assert not VolumeOffer.objects.exists()
