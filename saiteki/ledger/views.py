@@ -8,10 +8,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -21,6 +19,7 @@ from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError
 from saiteki.core.models import JournalEntry
 from saiteki.core.money import parse_yen
+from saiteki.core.paginator import KnownCountPaginator
 from saiteki.core.registry import registry
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import (
@@ -47,20 +46,6 @@ from saiteki.ledger.forms import (
 )
 from saiteki.ledger.models import Component, Contract, Municipality, SavedFilter, Server, System, Tag, Vendor
 from saiteki.ledger.tables import CONTRACT_TABLE, SERVER_TABLE, SYSTEM_TABLE
-
-
-class KnownCountPaginator(Paginator):
-    """A Paginator told its count (from a summary table) instead of counting the rows; None counts."""
-
-    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        if self._known_count is not None:
-            return self._known_count
-        return super().count
 
 
 def _stage(request) -> str:

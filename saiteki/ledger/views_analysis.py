@@ -27,6 +27,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.display import fy_text
 from saiteki.core.errors import ParseError
 from saiteki.core.fiscal import parse_fiscal_year
+from saiteki.core.paginator import KnownCountPaginator
 from saiteki.core.tables import Column, Table
 from saiteki.core.views.generic import ObjectListView
 from saiteki.ledger import analysis, analysis_asof
@@ -40,7 +41,6 @@ from saiteki.ledger.choices import (
 )
 from saiteki.ledger.filtersets import CostFilterSet, text_search
 from saiteki.ledger.models import Cost
-from saiteki.ledger.views import KnownCountPaginator
 
 # ---------------------------------------------------------------------------------------------------
 # The analysis page

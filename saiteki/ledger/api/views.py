@@ -14,6 +14,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.api.viewsets import SaitekiModelViewSet, saiteki_schema
 from saiteki.core.changelog import change_batch
 from saiteki.core.errors import PermissionDeniedError
+from saiteki.core.paginator import KnownCountPaginator
 from saiteki.ledger import analysis, selectors, services
 from saiteki.ledger.api.serializers import (
     ComponentSerializer,
@@ -26,7 +27,6 @@ from saiteki.ledger.api.serializers import (
 )
 from saiteki.ledger.filtersets import ContractFilterSet, CostFilterSet, ServerFilterSet, SystemFilterSet
 from saiteki.ledger.models import Component, Contract, Cost, Municipality, Server, System, Vendor
-from saiteki.ledger.views import KnownCountPaginator
 
 #: Query parameters that are not filters.
 _NOT_FILTERS = frozenset({"page", "page_size", "format"})

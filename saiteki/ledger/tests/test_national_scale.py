@@ -248,3 +248,27 @@ def test_free_text_totals_row_up_to_the_limit_and_a_note_beyond(client, ledger, 
     assert response.context["page"].paginator.count == hits.count()
     assert response.context["totals"] is None
     assert "合計は表示していません" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "word"), [("admin", "税"), ("admin", "入札"), ("owner", "税"), ("admin", "ｎ９９")]
+)
+def test_api_free_text_pages_and_exact_count(client, ledger, role_users, role, word):
+    """The API's free-text list on the gram index: an exact count and pages in number order, equal to a
+    plain substring search within what the user may see."""
+    from saiteki.ledger.filtersets import text_search
+
+    user = role_users[role]
+    expected = list(
+        text_search(System.objects.restrict(user, "view"), word, selectors.SYSTEM_TEXT_FIELDS)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    client.force_login(user)
+    body = client.get("/api/v1/ledger/systems/", {"q": word, "page_size": 2}).json()
+    assert body["count"] == len(expected)
+    assert [s["number"] for s in body["results"]] == expected[:2]
+    if len(expected) > 2:
+        second = client.get("/api/v1/ledger/systems/", {"q": word, "page_size": 2, "page": 2}).json()
+        assert second["count"] == len(expected)
+        assert [s["number"] for s in second["results"]] == expected[2:4]
