@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .matching_text import R_RE, Token, normalise, tokens
+from .matching_text import R_RE, Token, normalise, tokens, vendors_named
 
 # --- Products -------------------------------------------------------------------------------------------
 
@@ -127,6 +127,58 @@ WEAK_ALIASES: dict[str, tuple[str, ...]] = {
     "msexchange": ("exchange",),
     "veeam-backup-and-replication": ("veeam",),
     "windows-server": ("ws",),
+}
+#: The vendor of each shipped product, for :data:`matching_text.VENDOR_WORDS`. A product listed with no
+#: vendor (community projects) matches no text that names a vendor; a product not listed at all (an
+#: admin's own) is not checked.
+VENDORS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        (
+            "windows",
+            "windows-server",
+            "windows-embedded",
+            "office",
+            "mssqlserver",
+            "msexchange",
+            "sharepoint",
+            "internet-explorer",
+            "dotnet",
+            "dotnetfx",
+        ),
+        frozenset({"microsoft"}),
+    ),
+    **dict.fromkeys(("rhel", "red-hat-jboss-eap", "centos", "centos-stream"), frozenset({"redhat"})),
+    **dict.fromkeys(("oracle-database", "oracle-jdk", "oracle-linux", "mysql"), frozenset({"oracle"})),
+    **dict.fromkeys(("apache-http-server", "tomcat"), frozenset({"apache"})),
+    **dict.fromkeys(("vmware-esxi", "vmware-vcenter"), frozenset({"vmware"})),
+    "cisco-ios-xe": frozenset({"cisco"}),
+    "fortios": frozenset({"fortinet"}),
+    "pan-os": frozenset({"paloalto"}),
+    "ubuntu": frozenset({"canonical"}),
+    "sles": frozenset({"suse"}),
+    **dict.fromkeys(("chrome", "android"), frozenset({"google"})),
+    "firefox": frozenset({"mozilla"}),
+    **dict.fromkeys(("ios", "ipados", "macos"), frozenset({"apple"})),
+    "citrix-vad": frozenset({"citrix"}),
+    "veeam-backup-and-replication": frozenset({"veeam"}),
+    "amazon-linux": frozenset({"amazon"}),
+    "eclipse-temurin": frozenset({"eclipse"}),
+    **dict.fromkeys(
+        (
+            "postgresql",
+            "mariadb",
+            "nginx",
+            "php",
+            "python",
+            "django",
+            "debian",
+            "libreoffice",
+            "almalinux",
+            "rocky-linux",
+            "zabbix",
+        ),
+        frozenset(),
+    ),
 }
 #: When a text names one product but its version exists only in a sibling product, the sibling is
 #: taken (at lower confidence): "Windows 2012 R2" is Windows Server — the client never had 2012.
@@ -309,6 +361,11 @@ class Matcher:
         rest = norm
         for start, end, _slug, _weak in reversed(spans):
             rest = rest[:start] + " " + rest[end:]
+        foreign = vendors_named(rest) - VENDORS.get(product, frozenset(vendors_named(rest)))
+        if foreign:
+            return MatchResult(
+                False, reason=f"another vendor: {' '.join(sorted(foreign))}", candidate_product=product
+            )
         result = self._match_cycle(product, rest)
         if not result.matched:
             for sibling in FAMILIES.get(product, ()):
@@ -360,7 +417,28 @@ class Matcher:
             if len(cycles) == 1:
                 return MatchResult(True, product, next(iter(cycles)), round(conf * how * penalty, 2), "auto")
             return MatchResult(False, reason="several cycles", candidates=tuple(sorted(cycles)))
-        return MatchResult(False, reason="no such cycle")
+        return self._match_restated_version(product, idx, versions, hints, penalty)
+
+    def _match_restated_version(
+        self, product: str, idx: _ProductIndex, versions: list[Token], hints: list[Token], penalty: float
+    ) -> MatchResult:
+        """A version stated twice, as a name and as a number, with the same major: Oracle's banner
+        「19c … Release 19.0.0.0.0」, 「12c … Release 12.2.0.1」. Each spelling is looked up alone;
+        the text matches when the ones that resolve agree on one cycle (12c alone is ambiguous, 12.2.0.1
+        decides). Versions with different majors (2022 and 21H2) are two claims, not one restated."""
+        numbers = [t for t in versions if t.kind == "version"]
+        majors = {re.match(r"\d+", t.text).group(0) for t in numbers}  # type: ignore[union-attr]
+        if len(numbers) < 2 or len(majors) != 1:
+            return MatchResult(False, reason="no such cycle")
+        others = [t for t in versions if t.kind != "version"]
+        found: set[str] = set()
+        for t in numbers:
+            hit = self._lookup(idx, [t, *others, *hints])
+            if hit is not None and len(hit[0]) == 1:
+                found |= hit[0]
+        if len(found) != 1:
+            return MatchResult(False, reason="no such cycle")
+        return MatchResult(True, product, next(iter(found)), round(0.9 * penalty, 2), "auto")
 
     def _lookup(self, idx: _ProductIndex, toks: list[Token]) -> tuple[set[str], float] | None:
         """Exact key, then the catalogue's service-pack/edition variants, then shortened versions."""

@@ -133,6 +133,7 @@ NOISE_WORDS = frozenset(
     workstation server servers desktop core servercore experience edition editions ed se ee xe
     personal free community oss gpl x64 x86 amd64 arm64 bit bits linux gnu os release version ver v
     the for and jp ja jpn japanese english en lang language license licence sa ltsb ltsc lts esr
+    production
     microsoft ms redhat red hat oracle apache vmware broadcom cisco fortinet palo alto networks
     canonical suse novell google mozilla apple citrix veeam amazon aws eclipse adoptium ibm
     hpe dell nec fujitsu hitachi
@@ -140,6 +141,47 @@ NOISE_WORDS = frozenset(
     windows sql database db java jdk jre
     """.split()
 )
+#: Vendor names (normalised words) → the vendor they stand for. They are noise *for that vendor's
+#: products*; beside another vendor's product they say the text is about something else ("Cisco IOS" is
+#: not Apple's iOS). Resellers and hardware makers (NEC, Fujitsu, HPE …) sell every vendor's software
+#: and stay neutral noise.
+VENDOR_WORDS: dict[str, str] = {
+    "microsoft": "microsoft",
+    "ms": "microsoft",
+    "redhat": "redhat",
+    "red hat": "redhat",
+    "oracle": "oracle",
+    "apache": "apache",
+    "vmware": "vmware",
+    "broadcom": "vmware",
+    "cisco": "cisco",
+    "fortinet": "fortinet",
+    "palo alto": "paloalto",
+    "paloalto": "paloalto",
+    "canonical": "canonical",
+    "suse": "suse",
+    "novell": "suse",
+    "google": "google",
+    "mozilla": "mozilla",
+    "apple": "apple",
+    "citrix": "citrix",
+    "veeam": "veeam",
+    "amazon": "amazon",
+    "aws": "amazon",
+    "eclipse": "eclipse",
+    "adoptium": "eclipse",
+    "ibm": "ibm",
+}
+_VENDOR_RE = re.compile(
+    r"\b(" + "|".join(re.escape(w) for w in sorted(VENDOR_WORDS, key=len, reverse=True)) + r")\b"
+)
+
+
+def vendors_named(text: str) -> set[str]:
+    """The vendors a normalised text names."""
+    return {VENDOR_WORDS[m.group(1)] for m in _VENDOR_RE.finditer(text)}
+
+
 #: Japanese words that qualify rather than name a product (日本語版, 製品 …).
 NOISE_JA = frozenset(
     "日本語版 日本語 英語版 英語 版 製品 ライセンス 相当 予定 現行 最新 仮想 物理 上 用 搭載 対応 年版".split()

@@ -125,6 +125,12 @@ MATCHES = [
     ("Internet Explorer 11", "internet-explorer", "11"),
     ("インターネットエクスプローラー11", "internet-explorer", "11"),
     ("Windows XP", "windows", "5-sp3"),
+    # The version restated as a number (Oracle's banner), a vendor of the product's own
+    ("Oracle Database 19c Enterprise Edition Release 19.0.0.0.0 - Production", "oracle-database", "19"),
+    ("Oracle Database 12c Standard Edition 2 Release 12.2.0.1", "oracle-database", "12.2"),
+    ("Apple iOS 15.7", "ios", "15"),
+    ("Oracle MySQL Community Server 8.0.35", "mysql", "8.0"),
+    ("NEC Windows Server 2019 Standard", "windows-server", "2019"),  # resellers are neutral
 ]
 
 UNMATCHED = [
@@ -156,6 +162,10 @@ UNMATCHED = [
     "Windows Server 2030",  # no such cycle
     "RHEL 99",
     "",
+    "Cisco IOS 15.2",  # Cisco's IOS is not Apple's iOS: another vendor's name stops the match
+    "Microsoft PostgreSQL 16",
+    "Oracle Database 12c 11.2.0.4",  # two different versions, not one restated
+    "Windows 10 10.0.19045",  # restated, but neither spelling names one cycle
 ]
 
 
