@@ -28,8 +28,9 @@ from saiteki.consolidation.choices import (
     RunStatus,
     SelectionMode,
 )
-from saiteki.consolidation.inputs import HW_CATEGORIES, platform_hosts
+from saiteki.consolidation.inputs import HW_CATEGORIES
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
+from saiteki.consolidation.selection import platform_hosts
 from saiteki.core.context import change_context
 from saiteki.core.demo import demo_loader
 from saiteki.core.fiscal import fiscal_year_of

@@ -1,5 +1,6 @@
-"""From the ledger to the optimizer: which servers a scenario selects, how big each one is, which
-rules apply, and a snapshot of every ledger fact the result page, the savings and the waves rely on.
+"""From the ledger to the optimizer: how big each selected server is, which rules apply, and a snapshot
+of every ledger fact the result page, the savings and the waves rely on. Which servers a scenario
+selects is :mod:`saiteki.consolidation.selection`'s question.
 
 The optimizer library knows nothing of Django; this module is the one translation between the two.
 The snapshot is stored on the run, so a plan can be explained later exactly as it was computed even
@@ -14,23 +15,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from saiteki.consolidation import lifecycle, planning
 from saiteki.consolidation import optimizer as opt
-from saiteki.consolidation.choices import CostBasis, DemandBasis, PlatformMachines, SelectionMode
+from saiteki.consolidation.choices import CostBasis, DemandBasis, PlatformMachines
 from saiteki.consolidation.models import HostModel, Scenario
+from saiteki.consolidation.selection import (
+    CANDIDATE_KINDS,
+    effective_segment,
+    maintenance_cutoff,
+    platform_hosts,
+    platform_residents,
+    scenario_servers,
+)
 from saiteki.core.errors import ValidationFailed
-from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of, fiscal_year_range
-from saiteki.ledger.choices import CostCategory, CostStage, NetworkSegment, ServerKind
+from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of
+from saiteki.ledger.choices import CostCategory, CostStage, ServerKind
 from saiteki.ledger.models import Component, Cost, Server, System
 
 DIMENSIONS = ["vcpu", "memory_gib", "storage_gib"]
 # Ledger cost categories that are the hardware of the current servers (SPEC C3 national split).
 HW_CATEGORIES = (CostCategory.HW_LEASE, CostCategory.HW_MAINTENANCE)
-# Only these kinds are consolidation candidates; network gear, storage arrays and cloud instances are not.
-CANDIDATE_KINDS = (ServerKind.PHYSICAL, ServerKind.VIRTUAL)
 
 
 def optimizer_version() -> str:
@@ -47,80 +54,12 @@ def optimizer_version() -> str:
     return f"src-{digest.hexdigest()[:12]}"
 
 
-def maintenance_cutoff(scenario: Scenario):
-    """Last day of the N-th fiscal year counted from the plan's first year (N = 1: its own year)."""
-    return fiscal_year_range(scenario.fiscal_year + scenario.maintenance_within_years - 1)[1]
-
-
-def scenario_servers(scenario: Scenario) -> QuerySet[Server]:
-    """The ledger servers a scenario places, by its selection mode and its optional filters.
-
-    Hosts that already carry guests are never candidates themselves: the platform's VMs are planned
-    instead (selection "shared platform"). Servers of retired systems are left out.
-    """
-    qs = (
-        Server.objects.filter(kind__in=CANDIDATE_KINDS)
-        .exclude(systems__status="retired")
-        .exclude(pk__in=Server.objects.filter(guests__isnull=False).values("pk"))
-    )
-    if scenario.selection == SelectionMode.SHARED_PLATFORM:
-        qs = qs.filter(kind=ServerKind.VIRTUAL, host__isnull=False)
-    elif scenario.selection == SelectionMode.MAINTENANCE_DUE:
-        qs = qs.filter(kind=ServerKind.PHYSICAL, maintenance_end__lte=maintenance_cutoff(scenario))
-    elif scenario.filter_server_kind:
-        qs = qs.filter(kind=scenario.filter_server_kind)
-    if scenario.filter_hosting_form:
-        qs = qs.filter(systems__hosting_form=scenario.filter_hosting_form)
-    if scenario.filter_segment:
-        seg = scenario.filter_segment
-        qs = qs.filter(Q(segment=seg) | Q(segment="", **{f"systems__segment_{seg}": True}))
-    if scenario.filter_division_id:
-        qs = qs.filter(systems__owning_division_id=scenario.filter_division_id)
-    if scenario.filter_bureau_id:
-        qs = qs.filter(systems__owning_division__parent_id=scenario.filter_bureau_id)
-    if scenario.extend_platform:
-        # The platform's own VMs are in the plan already (as residents), never as candidates.
-        qs = qs.exclude(host__in=platform_hosts())
-    return qs.distinct().order_by("name")
-
-
-def platform_hosts() -> QuerySet[Server]:
-    """The shared platform as it is: physical servers that run VMs of systems still in use."""
-    return (
-        Server.objects.filter(kind=ServerKind.PHYSICAL, guests__kind=ServerKind.VIRTUAL)
-        .distinct()
-        .order_by("name")
-    )
-
-
-def platform_residents(hosts: QuerySet[Server]) -> QuerySet[Server]:
-    """The VMs on the platform's hosts (of systems not retired)."""
-    return (
-        Server.objects.filter(kind=ServerKind.VIRTUAL, host__in=hosts)
-        .exclude(systems__status="retired")
-        .distinct()
-        .order_by("name")
-    )
-
-
 def existing_last_fy(server: Server, extension_years: int) -> int | None:
     """Last fiscal year an existing host is in service: the year before the one its maintenance ends
     in (its VMs move during that year, as a physical server's do), plus any maintenance extension."""
     if server.maintenance_end is None:
         return None
     return fiscal_year_of(server.maintenance_end) - 1 + extension_years
-
-
-def effective_segment(server: Server, systems: list[System]) -> str | None:
-    """The server's own segment, else its systems' one segment; None when unknown or ambiguous.
-
-    Unknown machines form their own group under segment separation: a server whose segment the ledger
-    does not state is never put next to a classified one.
-    """
-    if server.segment:
-        return server.segment
-    segs = {s for system in systems for s in system.segments}
-    return segs.pop() if len(segs) == 1 else None
 
 
 def _demand(server: Server, basis: str) -> tuple[dict[str, float], dict[str, str]]:
@@ -587,13 +526,6 @@ def _planner_inputs(scenario: Scenario, machines: list[dict], hosts: list[Server
     planner["mixed_hosts"] = sorted(h for h, segs in segments_on.items() if len(segs) > 1)
     planned = [m for m in machines if m["id"] in arrival or m["id"] in resident]
     return planner, planned
-
-
-def segment_label(value: str | None) -> str:
-    """Japanese label of a segment value, 「区分未設定」 for unknown ones."""
-    if value in NetworkSegment.values:
-        return str(NetworkSegment(value).label)
-    return _("区分未設定")
 
 
 def decimal_units(units: list[dict]) -> Decimal:

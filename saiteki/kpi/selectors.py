@@ -85,17 +85,22 @@ def values_for_year(*, fiscal_year: int, refresh_stale: bool = True) -> list[Kpi
     return list(qs.all())
 
 
+def _stale_cutoff() -> dt.datetime:
+    """Values computed before this moment (or never) are stale: one cutoff for the read path
+    (:func:`values_for_year`) and the background refresh's check (:func:`year_is_stale`), so the page
+    and the worker agree on when a year needs recomputing."""
+    return timezone.now() - dt.timedelta(seconds=live_max_age())
+
+
 def _is_stale(value: KpiValue) -> bool:
-    oldest = timezone.now() - dt.timedelta(seconds=live_max_age())
-    return value.computed_at is None or value.computed_at < oldest
+    return value.computed_at is None or value.computed_at < _stale_cutoff()
 
 
 def year_is_stale(fiscal_year: int) -> bool:
     """Are some of the open year's stored values older than :func:`live_max_age`?"""
-    oldest = timezone.now() - dt.timedelta(seconds=live_max_age())
     return (
         KpiValue.objects.filter(fiscal_year=fiscal_year, definition__active=True)
-        .filter(Q(computed_at__isnull=True) | Q(computed_at__lt=oldest))
+        .filter(Q(computed_at__isnull=True) | Q(computed_at__lt=_stale_cutoff()))
         .exists()
     )
 

@@ -283,9 +283,8 @@ class TitleEditView(ObjectEditView):
     model = Title
     form_class = TitleForm
 
-    def save(self, request, form, obj):
-        with change_context(reason=request.POST.get("change_reason", "").strip()):
-            return services.title_save(user=request.user, title=form.instance)
+    def service(self, *, user, instance):
+        return services.title_save(user=user, title=instance)
 
 
 class TitleHistoryView(ObjectHistoryView):
@@ -308,9 +307,8 @@ class RuleEditView(ObjectEditView):
     model = NormalisationRule
     form_class = RuleForm
 
-    def save(self, request, form, obj):
-        with change_context(reason=request.POST.get("change_reason", "").strip()):
-            return services.rule_save(user=request.user, rule=form.instance)
+    def service(self, *, user, instance):
+        return services.rule_save(user=user, rule=instance)
 
 
 class RuleDeleteView(View):

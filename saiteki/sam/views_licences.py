@@ -82,9 +82,8 @@ class EntitlementEditView(ObjectEditView):
             form.initial["title"] = int(request.GET["title"])
         return form
 
-    def save(self, request, form, obj):
-        with change_context(reason=request.POST.get("change_reason", "").strip()):
-            return services.entitlement_save(user=request.user, entitlement=form.instance)
+    def service(self, *, user, instance):
+        return services.entitlement_save(user=user, entitlement=instance)
 
 
 class EntitlementHistoryView(ObjectHistoryView):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from saiteki.consolidation import inputs
+from saiteki.consolidation import inputs, selection
 from saiteki.consolidation.choices import DemandBasis, SelectionMode
 from saiteki.core.errors import ValidationFailed
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def names(scenario):
-    return [s.name for s in inputs.scenario_servers(scenario)]
+    return [s.name for s in selection.scenario_servers(scenario)]
 
 
 def test_shared_platform_selects_the_vms_not_their_hosts(vm_scenario):
@@ -27,7 +27,7 @@ def test_maintenance_due_selects_physical_servers_ending_within_n_years(renewal_
     assert names(renewal_scenario) == ["sv-jumin-1"]
     renewal_scenario.maintenance_within_years = 4
     assert names(renewal_scenario) == ["sv-jumin-1", "sv-jumin-2"]
-    assert inputs.maintenance_cutoff(renewal_scenario).isoformat() == f"{FY + 5}-03-31"
+    assert selection.maintenance_cutoff(renewal_scenario).isoformat() == f"{FY + 5}-03-31"
 
 
 def test_filter_mode_by_segment_division_and_kind(ledger, host_model, orgs):

@@ -7,6 +7,8 @@ its export and its edit form can never disagree about permissions. An object the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
@@ -226,11 +228,18 @@ class ObjectEditView(ObjectMixin, View):
 
     The form carries the object's ``version``; if someone else saved in between, the save is refused
     with a conflict message and the user's input is kept on the page.
+
+    A model with a write service saves through it instead of ``form.save()``: the view defines
+    ``service(self, *, user, instance)`` (e.g. ``services.title_save(user=user, title=instance)``).
+    The service checks the policy and opens its own transaction; the view adds the change reason, so no
+    app repeats how a reason reaches the change log. The version check is :meth:`save_form`'s and does
+    not apply to this path (as before the hook existed).
     """
 
     form_class = None
     template_name = "core/object_edit.html"
     action = perms.CHANGE
+    service: Callable[..., models.Model] | None = None
 
     def get_form(self, request, instance, data=None, files=None):
         return self.form_class(data, files, instance=instance, user=request.user)
@@ -261,8 +270,15 @@ class ObjectEditView(ObjectMixin, View):
                 return redirect(saved.get_absolute_url())
         return self.render(request, obj, form, status=status)
 
-    @transaction.atomic
     def save(self, request, form, obj):
+        if self.service is not None:
+            with change_context(reason=request.POST.get("change_reason", "").strip()):
+                return self.service(user=request.user, instance=form.instance)
+        return self.save_form(request, form, obj)
+
+    @transaction.atomic
+    def save_form(self, request, form, obj):
+        """``form.save()`` after the version check and, for a new object, the creation policy."""
         expected = request.POST.get("version")
         if obj.pk is not None:
             current = (

@@ -1,9 +1,6 @@
-"""Reads of the consolidation planner: lists, a scenario's selection preview, and the result report
-(hosts, rules, savings, waves) that the result page and the xlsx export both render.
-
-The report is assembled once here so the page and the spreadsheet cannot disagree, and so access
-control stays out of templates: cost rows of systems the user may not see in the ledger are folded
-into one anonymous row (the plan is master data; another division's costs are not).
+"""Lists, a scenario's selection preview, a run's result report (hosts, rules, savings, waves, and
+the multi-year section from :mod:`.plans`), the API's scoped documents, the adoption preview and the
+adopted plan's progress.
 """
 
 from __future__ import annotations
@@ -15,61 +12,17 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from saiteki.consolidation import inputs, realised
+from saiteki.consolidation import inputs, realised, selection
 from saiteki.consolidation.choices import RunStatus
 from saiteki.consolidation.models import Scenario, ScenarioRun
 from saiteki.consolidation.savings import FIGURE_LABELS, LINE_LABELS, UNIT_LABELS, formula_text
+from saiteki.consolidation.selectors.labels import DIM_LABELS, RULE_LABELS, host_label
+from saiteki.consolidation.selectors.plans import plan_report, plan_years
 from saiteki.consolidation.waves import TRIGGER_LABELS
 from saiteki.core import permissions as perms
 from saiteki.core.display import fy_text
-from saiteki.ledger.choices import CostCategory, CostGroup, ServerKind, group_of
+from saiteki.ledger.choices import ServerKind
 from saiteki.ledger.models import System
-
-DIM_LABELS = {
-    "vcpu": gettext_lazy("vCPU"),
-    "memory_gib": gettext_lazy("メモリ(GiB)"),
-    "storage_gib": gettext_lazy("ストレージ(GiB)"),
-}
-RULE_LABELS = {
-    "placed_once": gettext_lazy("すべての機器をちょうど1回ずつ配置"),
-    "capacity": gettext_lazy("容量（余裕率・オーバーコミット適用後）を超えない"),
-    "segment_separation": gettext_lazy("ネットワーク区分の分離（三層分離）"),
-    "anti_affinity": gettext_lazy("冗長化グループを別々のホストに配置"),
-    "affinity": gettext_lazy("同居グループを同じホストに配置"),
-    "pinned": gettext_lazy("固定指定の機器を指定ホストに配置"),
-    "n_plus_one": gettext_lazy("N+1（どの1台が止まっても他のホストで引き受け可能）"),
-}
-
-
-STRATEGY_LABELS = {
-    "staged": gettext_lazy("年度ごとに、稼働中のホストを先に埋め、足りない分だけ購入"),
-    "staged_lasting": gettext_lazy(
-        "年度ごとに購入（計画期間中に保守期限が来る既存ホストには新たに載せない）"
-    ),
-    "single_packing": gettext_lazy("全機器を一度に配置し、各ホストを最初に必要な年度に購入"),
-}
-LINE_KEYS = {
-    "purchase": gettext_lazy("新ホストの購入"),
-    "lease": gettext_lazy("新ホストの賃借"),
-    "maintenance": gettext_lazy("新ホストの保守"),
-    "licence": gettext_lazy("新ホストのライセンス（ホスト・コア単位）"),
-    "power": gettext_lazy("新ホストの電力"),
-    "existing_maintenance": gettext_lazy("既存ホストの保守"),
-    "existing_licence": gettext_lazy("既存ホストのライセンス"),
-    "existing_power": gettext_lazy("既存ホストの電力"),
-    "migration": gettext_lazy("移行経費"),
-}
-
-
-def host_label(host: dict) -> str:
-    """How a host of a result is named on pages, exports and karte entries: an existing host by its
-    ledger name, a host to buy as 「新ホストN」 (N in purchase order for plans over fiscal years)."""
-    host_id = str(host.get("host_id", ""))
-    if host.get("existing"):
-        return _("%(name)s（既存）") % {"name": host_id}
-    if host_id[:1] == "N" and host_id[1:].isdigit():
-        return _("新ホスト%(n)s") % {"n": host_id[1:]}
-    return _("新ホスト%(n)d") % {"n": int(host.get("index", 0)) + 1}
 
 
 def scenarios_for_list(*, user) -> QuerySet[Scenario]:
@@ -91,7 +44,10 @@ def runs_for_scenario(*, scenario: Scenario) -> QuerySet[ScenarioRun]:
 def scenario_preview(*, scenario: Scenario) -> dict:
     """What the scenario selects today: machine, system and segment counts (before running it)."""
     servers = list(
-        inputs.scenario_servers(scenario).select_related("host").prefetch_related("systems").order_by("name")
+        selection.scenario_servers(scenario)
+        .select_related("host")
+        .prefetch_related("systems")
+        .order_by("name")
     )
     segments: Counter = Counter()
     systems: set[int] = set()
@@ -100,7 +56,7 @@ def scenario_preview(*, scenario: Scenario) -> dict:
     for s in servers:
         sys_list = list(s.systems.all())
         systems.update(x.pk for x in sys_list)
-        segments[inputs.segment_label(inputs.effective_segment(s, sys_list))] += 1
+        segments[selection.segment_label(selection.effective_segment(s, sys_list))] += 1
         kinds[str(ServerKind(s.kind).label)] += 1
         if s.host_id:
             hosts.add(s.host_id)
@@ -111,15 +67,15 @@ def scenario_preview(*, scenario: Scenario) -> dict:
         "segments": sorted(segments.items()),
         "kinds": sorted(kinds.items()),
         "sample": [s.name for s in servers[:10]],
-        "cutoff": inputs.maintenance_cutoff(scenario),
+        "cutoff": selection.maintenance_cutoff(scenario),
         "platform": _platform_preview() if scenario.extend_platform else None,
     }
 
 
 def _platform_preview() -> dict:
     """The shared platform a scenario extends: its hosts, VMs and their systems, as the ledger has them."""
-    hosts = inputs.platform_hosts()
-    vms = inputs.platform_residents(hosts)
+    hosts = selection.platform_hosts()
+    vms = selection.platform_residents(hosts)
     return {
         "hosts": hosts.count(),
         "vms": vms.count(),
@@ -213,7 +169,7 @@ def run_report(*, run: ScenarioRun, user) -> dict:
                 "existing": bool(h.get("existing")),
                 "host_id": h["host_id"],
                 "segment": seg,
-                "segment_label": inputs.segment_label(seg)
+                "segment_label": selection.segment_label(seg)
                 if (seg or settings.get("segment_separation"))
                 else _("混在可"),
                 "segment_class": f"seg-{seg}" if seg else "",
@@ -226,7 +182,7 @@ def run_report(*, run: ScenarioRun, user) -> dict:
                         "kind": str(ServerKind(m["kind"]).label)
                         if m["kind"] in ServerKind.values
                         else m["kind"],
-                        "segment_label": inputs.segment_label(m["segment"]),
+                        "segment_label": selection.segment_label(m["segment"]),
                         "systems": system_refs(m["systems"]),
                         "demand": m["demand"],
                         "current_host": m.get("current_host") or "",
@@ -262,7 +218,7 @@ def run_report(*, run: ScenarioRun, user) -> dict:
         "ffd_hosts": result.get("ffd_hosts"),
         "gap_hosts": (run.hosts_used or 0) - (run.lower_bound or 0),
         "gap": result.get("gap"),
-        "segments": sorted(Counter(inputs.segment_label(m["segment"]) for m in machines.values()).items()),
+        "segments": sorted(Counter(selection.segment_label(m["segment"]) for m in machines.values()).items()),
         "anti_affinity_groups": len(snapshot.get("anti_affinity", [])),
         "full_view": full,
         "hidden_machine_count": len(machines) - len(own_machines),
@@ -389,231 +345,6 @@ def _waves_report(run: ScenarioRun, visible: set[int]) -> dict:
     }
 
 
-# --- Multi-year plan ----------------------------------------------------------------------------------
-
-
-def budget_rows(run: ScenarioRun) -> list[dict]:
-    """The plan's budget request per fiscal year in the C3 cost categories (what a P case asks for)."""
-    plan = run.plan or {}
-    out = []
-    for r in plan.get("rows", []):
-        cats = {c: int(a) for c, a in r["categories"].items()}
-        out.append(
-            {
-                "fy": r["fy"],
-                "label": fy_text(r["fy"]),
-                "categories": cats,
-                "build": sum(a for c, a in cats.items() if group_of(c) == CostGroup.BUILD),
-                "run": sum(a for c, a in cats.items() if group_of(c) == CostGroup.RUN),
-                "total": r["total"],
-                "bought": len(r["bought"]),
-                "hosts_in_service": r["hosts_in_service"],
-                "moved": len(r["moved"]),
-            }
-        )
-    return out
-
-
-def budget_categories(run: ScenarioRun) -> list[tuple[str, str]]:
-    """The C3 categories the plan uses, in the national order, with their labels."""
-    used = {c for r in (run.plan or {}).get("rows", []) for c, a in r["categories"].items() if a}
-    return [(c.value, str(c.label)) for c in CostCategory if c.value in used]
-
-
-def plan_years(run: ScenarioRun) -> list[dict] | None:
-    """Per fiscal year of a plan: hosts, purchases, moves, cost (the API's and the table's rows)."""
-    plan = run.plan
-    if not plan:
-        return None
-    return [
-        {
-            "fiscal_year": r["fy"],
-            "hosts_in_service": r["hosts_in_service"],
-            "existing_in_service": r["existing_in_service"],
-            "new_in_service": r["new_in_service"],
-            "hosts_bought": len(r["bought"]),
-            "hosts_retired": len(r["retired"]),
-            "machines_moved": len(r["moved"]),
-            "machines_on_platform": r["on_platform"],
-            "cost": r["total"],
-            "cost_cumulative": r["cumulative"],
-            "cost_by_category": r["categories"],
-            "single_shot_cost": next(
-                (x["total"] for x in plan["single_shot"]["rows"] if x["fy"] == r["fy"]), None
-            ),
-            "rules_passed": r["feasible"],
-        }
-        for r in plan["rows"]
-    ]
-
-
-def plan_report(*, run: ScenarioRun, visible: set[int], full: bool) -> dict:
-    """The multi-year section of the result page (and export): per-year table and chart data, the
-    budget request, the candidate strategies, the single-shot comparison and the extension answer."""
-    plan = run.plan
-    if not plan:
-        return {"plan": None}
-    machines = {m["id"]: m for m in (run.snapshot or {}).get("machines", [])}
-    systems_meta = (run.snapshot or {}).get("systems", {})
-    host_labels = {h["key"]: _host_key_label(h) for h in plan["hosts"]}
-    shot = {x["fy"]: x["total"] for x in plan["single_shot"]["rows"]}
-    rows = []
-    for r in plan["rows"]:
-        sys_ids = {s for mid in r["moved"] for s in machines.get(mid, {}).get("systems", [])}
-        failed = [str(RULE_LABELS.get(c["rule"], c["rule"])) for c in r["checks"] if not c["passed"]]
-        rows.append(
-            {
-                "fy": r["fy"],
-                "label": fy_text(r["fy"]),
-                "hosts_in_service": r["hosts_in_service"],
-                "existing_in_service": r["existing_in_service"],
-                "new_in_service": r["new_in_service"],
-                "bought": len(r["bought"]),
-                "bought_labels": [host_labels.get(k, k) for k in r["bought"]],
-                "retired": len(r["retired"]),
-                "retired_labels": r["retired"],
-                "moved": len(r["moved"]),
-                "systems_moved": len(sys_ids),
-                "on_platform": r["on_platform"],
-                "total": r["total"],
-                "cumulative": r["cumulative"],
-                "single_shot": shot.get(r["fy"]),
-                "feasible": r["feasible"],
-                "failed_rules": failed,
-                "lines": [
-                    {
-                        "category": str(CostCategory(line["category"]).label),
-                        "label": str(LINE_KEYS.get(line["key"], line["key"])),
-                        "formula": formula_text(line, UNIT_LABELS),
-                        "amount": line["amount"],
-                    }
-                    for line in r["lines"]
-                ],
-            }
-        )
-    chart = {
-        "labels": [fy_text(r["fy"], style="wareki") for r in plan["rows"]],
-        "names": [
-            _("購入するホスト数"),
-            _("移行する機器数"),
-            _("稼働ホスト数"),
-            _("経費（年度別計画・万円）"),
-            _("経費（一括購入・万円）"),
-        ],
-        "bought": [len(r["bought"]) for r in plan["rows"]],
-        "moved": [len(r["moved"]) for r in plan["rows"]],
-        "hosts": [r["hosts_in_service"] for r in plan["rows"]],
-        "cost": [round(r["total"] / 10000) for r in plan["rows"]],
-        "single_shot": [round(shot.get(r["fy"], 0) / 10000) for r in plan["rows"]],
-    }
-    hosts = [
-        {
-            **h,
-            "label": host_labels[h["key"]],
-            "from_label": fy_text(h["from_fy"]) if h.get("from_fy") else "",
-            "last_label": fy_text(h["last_fy"]) if h.get("last_fy") is not None else "",
-            "segment_label": inputs.segment_label(h["segment"]) if h.get("segment") else "",
-        }
-        for h in plan["hosts"]
-    ]
-    strategies = [
-        {**s, "label": str(STRATEGY_LABELS.get(s["key"], s["key"])), "chosen": s["key"] == plan["strategy"]}
-        for s in plan["strategies"]
-    ]
-    outside = (run.snapshot or {}).get("planner", {}).get("outside", [])
-    return {
-        "plan": plan,
-        "plan_rows": rows,
-        "plan_chart_json": json.dumps(chart, ensure_ascii=False),
-        "plan_hosts": hosts,
-        "plan_strategies": strategies,
-        "plan_strategy_label": str(STRATEGY_LABELS.get(plan["strategy"], plan["strategy"])),
-        "budget": [
-            {**b, "cells": [b["categories"].get(c, 0) for c, _label in budget_categories(run)]}
-            for b in budget_rows(run)
-        ],
-        "budget_categories": budget_categories(run),
-        "plan_outside": [
-            {**o, "label": fy_text(o["fy"])}
-            for o in outside
-            if full or any(int(s) in visible for s in machines.get(o["id"], {}).get("systems", []))
-        ],
-        "extension": _extension_report(run, plan, machines, systems_meta, visible, full),
-    }
-
-
-def _host_key_label(h: dict) -> str:
-    return host_label({"host_id": h["key"], "existing": h["kind"] == "existing"})
-
-
-def _extension_report(
-    run: ScenarioRun, plan: dict, machines: dict, systems_meta: dict, visible: set[int], full: bool
-) -> dict | None:
-    """「既存基盤の拡張」: the existing hosts as they are, which candidate systems fit on them now, how
-    many new hosts the rest would need now, and how many over the plan."""
-    fits = plan.get("fits_now")
-    if not fits:
-        return None
-    fitting = set(fits["fitting"])
-    by_system: dict[int, list[str]] = {}
-    for mid, m in machines.items():
-        if m.get("resident_host") or mid not in plan["itinerary"]:
-            continue
-        for sid in m["systems"]:
-            by_system.setdefault(int(sid), []).append(mid)
-    fit_systems: list[dict] = []
-    other_systems: list[dict] = []
-    for sid, mids in sorted(
-        by_system.items(), key=lambda kv: systems_meta.get(str(kv[0]), {}).get("number", "")
-    ):
-        if not full and sid not in visible:
-            continue
-        meta = systems_meta.get(str(sid), {})
-        entry = {
-            "id": sid,
-            "number": meta.get("number", ""),
-            "name": meta.get("name", ""),
-            "visible": sid in visible,
-            "machines": sorted(mids),
-        }
-        (fit_systems if all(m in fitting for m in mids) else other_systems).append(entry)
-    existing = []
-    planner = (run.snapshot or {}).get("planner", {})
-    meta_hosts = {h["name"]: h for h in planner.get("existing_hosts", [])}
-    for h in fits["existing_hosts"]:
-        mh = meta_hosts.get(h["host"], {})
-        existing.append(
-            {
-                **h,
-                "maintenance_end": mh.get("maintenance_end"),
-                "last_label": fy_text(h["last_fy"])
-                if h.get("last_fy") is not None
-                else _("計画期間後も使用"),
-                "before_max": max(h["before"].values(), default=0),
-                "after_max": max(h["after"].values(), default=0),
-                "added_count": len(h["added"]),
-            }
-        )
-    residents = sum(1 for m in machines.values() if m.get("resident_host"))
-    resident_systems = {s for m in machines.values() if m.get("resident_host") for s in m["systems"]}
-    return {
-        "existing_hosts": existing,
-        "residents": residents,
-        "resident_systems": len(resident_systems),
-        "candidate_systems": len(by_system),
-        "fit_systems": fit_systems,
-        "other_systems": other_systems,
-        "fit_count": sum(1 for sid, mids in by_system.items() if all(m in fitting for m in mids)),
-        "new_hosts_now": fits["new_hosts"],
-        "new_hosts_plan": plan["new_hosts"],
-        "pinned": (run.inputs or {}).get("planner", {}).get("pinned", True),
-        "mixed_hosts": planner.get("mixed_hosts", [])
-        if (run.parameters or {}).get("segment_separation")
-        else [],
-        "systems_after": len(resident_systems) + len(by_system),
-    }
-
-
 def adoption_preview(*, run: ScenarioRun, user) -> dict:
     """What adopting writes: the systems whose karte gets a 提案 entry (names the user may see, a count
     of the others), with their migration year — shown on the confirmation page before adopting."""
@@ -647,6 +378,8 @@ STATE_LABELS = {
     realised.PARTIAL: gettext_lazy("一部移行"),
     realised.PENDING: gettext_lazy("未移行"),
 }
+
+
 REASON_LABELS = {
     "removed": gettext_lazy("台帳から削除"),
     "unlinked": gettext_lazy("システムとの関連を解除"),
