@@ -489,6 +489,9 @@ class DeviceEditView(ObjectEditView):
     model = Device
     form_class = DeviceForm
 
+    def service(self, *, user, instance):
+        return services.device_save(user=user, device=instance)
+
 
 class DeviceHistoryView(ObjectHistoryView):
     model = Device

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saiteki.consolidation import optimizer as opt
-
-HOURS_PER_YEAR = 8760
+from saiteki.consolidation.savings import HOURS_PER_YEAR
 
 #: C3 cost categories (saiteki.ledger.choices.CostCategory values) a plan's yearly cost is split into.
 CATEGORIES = ("hw_purchase", "hw_lease", "hw_maintenance", "sw_license", "migration", "other")

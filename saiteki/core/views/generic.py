@@ -232,8 +232,8 @@ class ObjectEditView(ObjectMixin, View):
     A model with a write service saves through it instead of ``form.save()``: the view defines
     ``service(self, *, user, instance)`` (e.g. ``services.title_save(user=user, title=instance)``).
     The service checks the policy and opens its own transaction; the view adds the change reason, so no
-    app repeats how a reason reaches the change log. The version check is :meth:`save_form`'s and does
-    not apply to this path (as before the hook existed).
+    app repeats how a reason reaches the change log. Both paths refuse a stale form
+    (:meth:`check_version`).
     """
 
     form_class = None
@@ -271,25 +271,29 @@ class ObjectEditView(ObjectMixin, View):
         return self.render(request, obj, form, status=status)
 
     def save(self, request, form, obj):
-        if self.service is not None:
+        if self.service is None:
+            return self.save_form(request, form, obj)
+        with transaction.atomic():
+            self.check_version(request, obj)
             with change_context(reason=request.POST.get("change_reason", "").strip()):
                 return self.service(user=request.user, instance=form.instance)
-        return self.save_form(request, form, obj)
+
+    def check_version(self, request, obj) -> None:
+        """Refuse the save when someone saved since this form was loaded; the row stays locked until
+        the caller's transaction ends, so two saves of the same form cannot both pass."""
+        expected = request.POST.get("version")
+        if obj.pk is None:
+            return
+        current = (
+            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
+        )
+        if expected and current is not None and str(current) != expected:
+            raise ConflictError()
 
     @transaction.atomic
     def save_form(self, request, form, obj):
         """``form.save()`` after the version check and, for a new object, the creation policy."""
-        expected = request.POST.get("version")
-        if obj.pk is not None:
-            current = (
-                type(obj)
-                .objects.select_for_update()
-                .filter(pk=obj.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if expected and current is not None and str(current) != expected:
-                raise ConflictError()
+        self.check_version(request, obj)
         if obj.pk is None and perms.is_division_owned(self.model):
             # The division may be reached through links the form holds but the unsaved instance does
             # not (a contract's systems): ask the policy with the submitted values.

@@ -70,3 +70,29 @@ def test_licence_page_saves_through_the_service_with_the_reason(client, role_use
     other = sam_world["orgs"]["県立図書館"]
     refused = client.post("/sam/entitlements/add/", {**data, "owner_division": other.pk})
     assert refused.status_code == 400 and not Entitlement.objects.filter(owner_division=other).exists()
+
+
+def test_title_page_refuses_a_stale_form_and_changes_nothing(client, role_users, sam_world):
+    """Two officers opened the same title: the second save is refused (412) with the first one's
+    change kept, as on every other edit page."""
+    client.force_login(role_users["admin"])
+    title = sam_world["cad"]
+    loaded = title.version
+    data = {
+        "product": title.product,
+        "version_family": title.version_family,
+        "category": title.category,
+        "metric": title.metric,
+        "version_rank": title.version_rank,
+        "unit_price": title.unit_price,
+        "version": loaded,
+    }
+    first = client.post(f"/sam/titles/{title.pk}/edit/", {**data, "notes": "先に保存", "change_reason": "a"})
+    assert first.status_code == 302
+    second = client.post(
+        f"/sam/titles/{title.pk}/edit/", {**data, "notes": "後から保存", "change_reason": "b"}
+    )
+    assert second.status_code == 412
+    title.refresh_from_db()
+    assert title.notes == "先に保存"
+    assert reasons(title).count("b") == 0
