@@ -49,10 +49,12 @@ def test_cancelling_a_running_one_shot_run_stops_its_solver_thread(role_users, v
     services.scenario_run_cancel(run=ScenarioRun.objects.get(pk=run.pk), user=role_users["admin"])
     cancelled_at = time.monotonic()
 
-    assert wait_for(lambda: not solver_threads(), 6), "the solver thread kept running after the cancel"
+    # Seconds, not the 120 s limit: the margin is for a loaded machine (the full suite runs two workers
+    # on two cores), where the solver thread gets a fraction of a core between two checks of the clock.
+    assert wait_for(lambda: not solver_threads(), 15), "the solver thread kept running after the cancel"
     executor.join(timeout=5)
     assert not executor.is_alive()
-    assert time.monotonic() - cancelled_at < 8
+    assert time.monotonic() - cancelled_at < 20
     assert box["out"]["status"] == "cancelled"
     run.refresh_from_db()
     assert run.status == "cancelled" and run.result is None
