@@ -91,16 +91,7 @@ def _pack_movers(
             else:
                 if not bin_items:
                     continue
-                n = sum(1 for h in hosts.values() if h.kind == "new") + 1
-                host = _Host(
-                    key=f"{new_prefix}{n}",
-                    kind="new",
-                    model=ctx.model.id,
-                    usable=ctx.new_usable,
-                    from_fy=fy,
-                    last_fy=None,
-                )
-                hosts[host.key] = host
+                host = _new_host(ctx, hosts, new_prefix, fy)
             got = [items[i] for i in bin_items if items[i] in mover_set]
             if got and not host.claimed:
                 host.claimed, host.segment = True, key
@@ -108,6 +99,22 @@ def _pack_movers(
                 placed[mid] = host.key
                 host.members.add(mid)
     return placed, lb_total, bins_total
+
+
+def _new_host(ctx: _Context, hosts: dict[str, _Host], new_prefix: str, fy: int, **extra) -> _Host:
+    """A host to buy in ``fy``, numbered after the new hosts so far, registered in ``hosts``."""
+    n = sum(1 for h in hosts.values() if h.kind == "new") + 1
+    host = _Host(
+        key=f"{new_prefix}{n}",
+        kind="new",
+        model=ctx.model.id,
+        usable=ctx.new_usable,
+        from_fy=fy,
+        last_fy=None,
+        **extra,
+    )
+    hosts[host.key] = host
+    return host
 
 
 def _survives_any_loss(ctx: _Context, hosts: list[_Host], free_hosts: list[_Host]) -> bool:
@@ -160,18 +167,7 @@ def _ensure_n_plus_one(
         for _attempt in range(2):
             if _survives_any_loss(ctx, hs, free_hosts):
                 break
-            n = sum(1 for h in hosts.values() if h.kind == "new") + 1
-            spare = _Host(
-                key=f"{new_prefix}{n}",
-                kind="new",
-                model=ctx.model.id,
-                usable=ctx.new_usable,
-                from_fy=fy,
-                last_fy=None,
-                segment=key,
-                claimed=True,
-            )
-            hosts[spare.key] = spare
+            spare = _new_host(ctx, hosts, new_prefix, fy, segment=key, claimed=True)
             hs.append(_copy(spare, set()))
 
 
