@@ -1,0 +1,42 @@
+"""Writes of a review case that must not lose or half-apply anything: a stale edit form, a PATCH whose
+second half is refused, a change reason sent with the API call."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from saiteki.core.models import ObjectChange
+from saiteki.reviews import services
+from saiteki.reviews.choices import CaseKind
+from saiteki.reviews.models import ReviewCase
+from saiteki.reviews.tests.conftest import FY
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(owner, system, kind=CaseKind.PRE_BUDGET) -> ReviewCase:
+    return services.case_create(
+        user=owner, kind=kind, fiscal_year=FY, system=system, title="当初の件名", requested=None
+    )
+
+
+def _reasons(case) -> list[str]:
+    ct = ContentType.objects.get_for_model(ReviewCase)
+    return list(
+        ObjectChange.objects.filter(content_type=ct, object_id=case.pk).values_list("reason", flat=True)
+    )
+
+
+def test_case_patch_keeps_the_reason_header(client, role_users, systems):
+    owner = role_users["owner"]
+    case = _case(owner, systems["own"])
+    client.force_login(owner)
+    response = client.patch(
+        f"/api/v1/reviews/cases/{case.pk}/",
+        {"title": "変更後"},
+        content_type="application/json",
+        headers={"X-Change-Reason": "%E8%AA%A4%E8%A8%98%E3%81%AE%E8%A8%82%E6%AD%A3"},
+    )
+    assert response.status_code == 200, response.content
+    assert "誤記の訂正" in _reasons(case)
