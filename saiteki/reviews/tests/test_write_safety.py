@@ -28,6 +28,22 @@ def _reasons(case) -> list[str]:
     )
 
 
+def test_case_patch_is_all_or_nothing(client, role_users, systems):
+    """A PATCH that sets the title and amounts on a case without amounts is refused as a whole: the
+    title is not changed either."""
+    owner = role_users["owner"]
+    case = _case(owner, systems["own"], kind=CaseKind.EVALUATION)
+    client.force_login(owner)
+    response = client.patch(
+        f"/api/v1/reviews/cases/{case.pk}/",
+        {"title": "変更後", "requested": {"app_maintenance": 1000}},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.title == "当初の件名"
+
+
 def test_case_patch_keeps_the_reason_header(client, role_users, systems):
     owner = role_users["owner"]
     case = _case(owner, systems["own"])
