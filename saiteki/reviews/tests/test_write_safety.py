@@ -28,6 +28,23 @@ def _reasons(case) -> list[str]:
     )
 
 
+def test_case_edit_page_refuses_a_stale_form_and_keeps_the_reason(client, role_users, systems):
+    """Two officers opened the same case's edit page: the second save is refused (412) instead of
+    overwriting the first one's title; the reason typed on the form reaches the history."""
+    owner = role_users["owner"]
+    case = _case(owner, systems["own"])
+    client.force_login(owner)
+    page = client.get(f"/reviews/cases/{case.pk}/edit/").content.decode()
+    assert 'name="version"' in page and 'name="change_reason"' in page
+    data = {"title": "先に保存", "version": case.version, "change_reason": "件名の訂正"}
+    assert client.post(f"/reviews/cases/{case.pk}/edit/", data).status_code == 302
+    stale = client.post(f"/reviews/cases/{case.pk}/edit/", {**data, "title": "後から保存"})
+    assert stale.status_code == 412
+    case.refresh_from_db()
+    assert case.title == "先に保存"
+    assert "件名の訂正" in _reasons(case)
+
+
 def test_case_patch_is_all_or_nothing(client, role_users, systems):
     """A PATCH that sets the title and amounts on a case without amounts is refused as a whole: the
     title is not changed either."""

@@ -15,7 +15,7 @@ from django.views import View
 from saiteki.core import permissions as perms
 from saiteki.core import workflow
 from saiteki.core.display import fy_text
-from saiteki.core.errors import ApplicationError, ValidationFailed
+from saiteki.core.errors import ApplicationError, ConflictError, ValidationFailed
 from saiteki.core.views.generic import ObjectListView
 from saiteki.ledger.choices import CostCategory
 from saiteki.reviews import selectors, services
@@ -201,6 +201,7 @@ class CaseEditView(View):
                     "planned_vendor",
                     "planned_start",
                     "planned_end",
+                    "version",
                 )
             }
         )
@@ -209,15 +210,21 @@ class CaseEditView(View):
     def post(self, request, pk):
         case = case_get(request, pk)
         form = CaseEditForm(request.POST)
+        status = 400
         if form.is_valid():
+            values = dict(form.cleaned_data)
+            version, reason = values.pop("version"), values.pop("change_reason")
             try:
-                services.case_update(user=request.user, case=case, values=form.cleaned_data)
+                services.case_update(
+                    user=request.user, case=case, values=values, reason=reason, expected_version=version
+                )
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
+                status = exc.status_code if isinstance(exc, ConflictError) else 400
             else:
                 return done(request, case, _("保存しました。"))
         return render(
-            request, "reviews/case_form.html", {"form": form, "title": str(case), "case": case}, status=400
+            request, "reviews/case_form.html", {"form": form, "title": str(case), "case": case}, status=status
         )
 
 
