@@ -73,3 +73,16 @@ def test_case_patch_keeps_the_reason_header(client, role_users, systems):
     )
     assert response.status_code == 200, response.content
     assert "誤記の訂正" in _reasons(case)
+
+
+def test_case_actions_with_a_garbled_number_are_refused_not_a_server_error(client, role_users, systems):
+    """A hand-edited or truncated POST (rows=abc, opinion=abc) gets the page back with a message or a
+    404, never a 500; nothing is written."""
+    owner = role_users["owner"]
+    case = _case(owner, systems["own"], kind=CaseKind.PRE_CONTRACT)
+    client.force_login(owner)
+    response = client.post(f"/reviews/cases/{case.pk}/quotes/", {"rows": "abc"})
+    assert response.status_code == 302
+    assert not case.quotes.exists()
+    response = client.post(f"/reviews/cases/{case.pk}/respond/", {"opinion": "abc", "owner_response": "x"})
+    assert response.status_code == 404

@@ -38,7 +38,7 @@ from saiteki.reviews.models import (
 )
 from saiteki.reviews.tables import CASE_TABLE
 
-from .common import amount_param, case_get, done, failed, fiscal_year_param
+from .common import amount_param, case_get, done, failed, fiscal_year_param, id_param
 
 
 class CaseListView(ObjectListView):
@@ -185,6 +185,10 @@ def _quote_matrix(case: ReviewCase) -> dict:
     return {"vendors": vendors, "rows": rows, "totals": [totals[v] for v in vendors], "raw": quotes}
 
 
+#: More quote rows than any RFI has: a bigger count is a hand-edited form, not a table.
+MAX_QUOTE_ROWS = 500
+
+
 class CaseEditView(View):
     def get(self, request, pk):
         case = case_get(request, pk)
@@ -278,8 +282,11 @@ class CaseActionView(View):
         }
 
     def do_quotes(self, request, case):
+        count = request.POST.get("rows", "0") or "0"
+        if not count.isdigit() or int(count) > MAX_QUOTE_ROWS:
+            raise ValidationFailed()  # a hand-edited form: the table's row count is not readable
         rows = []
-        for i in range(int(request.POST.get("rows", "0") or 0)):
+        for i in range(int(count)):
             vendor = request.POST.get(f"q_vendor_{i}", "")
             category = request.POST.get(f"q_category_{i}", "")
             amount = amount_param(request.POST.get(f"q_amount_{i}", ""), f"q_amount_{i}")
@@ -298,19 +305,21 @@ class CaseActionView(View):
         return _("添付しました。")
 
     def do_opinion(self, request, case):
-        opinion = get_object_or_404(case.opinions.all(), pk=request.POST.get("opinion"))
+        opinion = get_object_or_404(case.opinions.all(), pk=id_param(request.POST.get("opinion")))
         services.opinion_write(user=request.user, opinion=opinion, text=request.POST.get("opinion_text", ""))
         return _("意見を記入しました。")
 
     def do_respond(self, request, case):
-        opinion = get_object_or_404(case.opinions.all(), pk=request.POST.get("opinion"))
+        opinion = get_object_or_404(case.opinions.all(), pk=id_param(request.POST.get("opinion")))
         services.opinion_respond(
             user=request.user, opinion=opinion, text=request.POST.get("owner_response", "")
         )
         return _("対応を記入しました。")
 
     def do_check(self, request, case):
-        check = get_object_or_404(ProposalCheck.objects.filter(case=case), pk=request.POST.get("check"))
+        check = get_object_or_404(
+            ProposalCheck.objects.filter(case=case), pk=id_param(request.POST.get("check"))
+        )
         raw = request.POST.get("addressed", "")
         services.proposal_check_record(
             user=request.user,
