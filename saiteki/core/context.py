@@ -65,6 +65,9 @@ def change_context(
 ) -> Iterator[ChangeContext]:
     """Run a block with a given actor/reason; nested blocks inherit what they do not override.
 
+    An empty reason inherits too: services pass the reason of their own form or argument (often
+    blank), which must not wipe the reason the request already carries (``X-Change-Reason``).
+
     A new request id is made only when none is active, so every row written by one import or one bulk
     edit shares one id and can be shown together.
     """
@@ -74,7 +77,7 @@ def change_context(
     updates: dict = {}
     if user is not None:
         updates["user"] = user
-    if reason is not None:
+    if reason:
         updates["reason"] = reason
     if request_id is not None:
         updates["request_id"] = request_id

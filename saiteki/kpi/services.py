@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,7 +231,14 @@ def kpi_entry_set(*, definition: KpiDefinition, fiscal_year: int, value, evidenc
         entry.value = amount
         entry.evidence = evidence.strip()
         entry.entered_by = user
-        entry.full_clean()
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            # A number the column cannot hold (17 digits, NaN, Infinity) is the same user error.
+            raise ValidationFailed(
+                _("実績値を数値で入力してください。"),
+                fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()},
+            ) from exc
         entry.save()
     kpi_values_refresh(fiscal_year=fiscal_year, definitions=[definition])
     return entry

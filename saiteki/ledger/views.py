@@ -155,7 +155,9 @@ class SavedFilterView(View):
 
     def post(self, request):
         if request.POST.get("delete"):
-            SavedFilter.objects.filter(user=request.user, pk=request.POST["delete"]).delete()
+            target = request.POST["delete"].strip()
+            if target.isdigit():  # a garbled id deletes nothing (and is no server error)
+                SavedFilter.objects.filter(user=request.user, pk=int(target)).delete()
             return redirect("ledger:system_list")
         name = request.POST.get("name", "").strip()[:100]
         query = request.POST.get("query", "")[:2000]

@@ -89,6 +89,11 @@ class CaseEditForm(forms.Form):
     planned_end = forms.DateField(
         label=_("契約予定の終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    #: The case's version when the form was read: a save over someone else's is refused (412).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label=_("変更理由"), required=False, max_length=500, help_text=_("履歴に残ります（任意）。")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +21,9 @@ from saiteki.core.views.generic import (
     ObjectHistoryView,
     ObjectListView,
     apply_error_to_form,
+    error_status,
     require,
+    version_check,
 )
 
 from . import selectors, services
@@ -111,16 +114,19 @@ class PurchaseEditView(View):
     def post(self, request, pk, purchase_pk=None):
         entitlement, purchase = self._objects(request, pk, purchase_pk)
         form = PurchaseForm(request.POST, instance=purchase, user=request.user)
+        status = 400
         if form.is_valid():
             try:
-                with change_context(reason=form.cleaned_data.get("change_reason", "")):
+                with transaction.atomic(), change_context(reason=form.cleaned_data.get("change_reason", "")):
+                    version_check(purchase, form.cleaned_data.get("version"))
                     services.purchase_save(user=request.user, purchase=form.instance)
             except ApplicationError as exc:
                 apply_error_to_form(form, exc)
+                status = error_status(exc)
             else:
                 messages.success(request, _("保存しました。"))
                 return redirect(entitlement.get_absolute_url())
-        return self.render(request, entitlement, purchase, form, status=400)
+        return self.render(request, entitlement, purchase, form, status=status)
 
     def render(self, request, entitlement, purchase, form, status=200):
         title = _("%(licence)s の購入") % {"licence": entitlement}

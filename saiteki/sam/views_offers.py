@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,7 +16,9 @@ from saiteki.core.errors import ApplicationError
 from saiteki.core.views.generic import (
     ObjectEditView,
     apply_error_to_form,
+    error_status,
     require,
+    version_check,
 )
 
 from . import offers
@@ -108,18 +111,21 @@ class OfferEditView(View):
     def post(self, request, pk=None):
         offer = self._offer(request, pk)
         form = OfferForm(request.POST, instance=offer, user=request.user)
+        status = 400
         if form.is_valid():
             try:
-                with change_context(reason=form.cleaned_data.get("change_reason", "")):
+                with transaction.atomic(), change_context(reason=form.cleaned_data.get("change_reason", "")):
+                    version_check(offer, form.cleaned_data.get("version"))
                     saved = offers.offer_save(
                         user=request.user, offer=form.instance, tiers=form.cleaned_data["tiers"]
                     )
             except ApplicationError as exc:
                 apply_error_to_form(form, exc)
+                status = error_status(exc)
             else:
                 messages.success(request, _("保存しました。"))
                 return redirect(saved.get_absolute_url())
-        return self.render(request, offer, form, status=400)
+        return self.render(request, offer, form, status=status)
 
     def render(self, request, offer, form, status=200):
         return render(

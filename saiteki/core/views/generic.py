@@ -263,8 +263,7 @@ class ObjectEditView(ObjectMixin, View):
                 saved = self.save(request, form, obj)
             except ApplicationError as exc:
                 apply_error_to_form(form, exc)
-                # Someone saved first: 412 like the API's stale If-Match, so clients can tell it apart.
-                status = exc.status_code if isinstance(exc, ConflictError) else 400
+                status = error_status(exc)
             else:
                 messages.success(request, _("保存しました。"))
                 return redirect(saved.get_absolute_url())
@@ -279,16 +278,7 @@ class ObjectEditView(ObjectMixin, View):
                 return self.service(user=request.user, instance=form.instance)
 
     def check_version(self, request, obj) -> None:
-        """Refuse the save when someone saved since this form was loaded; the row stays locked until
-        the caller's transaction ends, so two saves of the same form cannot both pass."""
-        expected = request.POST.get("version")
-        if obj.pk is None:
-            return
-        current = (
-            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
-        )
-        if expected and current is not None and str(current) != expected:
-            raise ConflictError()
+        version_check(obj, request.POST.get("version"))
 
     @transaction.atomic
     def save_form(self, request, form, obj):
@@ -320,6 +310,25 @@ class ObjectEditView(ObjectMixin, View):
             },
             status=status,
         )
+
+
+def version_check(obj, expected) -> None:
+    """Refuse a save when someone saved ``obj`` since its form was loaded at version ``expected`` (the
+    form's hidden ``version``); the row stays locked until the caller's transaction ends, so two saves
+    of the same form cannot both pass. Hand-written edit pages call it inside their transaction."""
+    if obj.pk is None:
+        return
+    current = (
+        type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
+    )
+    if expected not in (None, "") and current is not None and str(current) != str(expected):
+        raise ConflictError()
+
+
+def error_status(exc: ApplicationError) -> int:
+    """The status of a form page refused by ``exc``: 412 for a stale form (like the API's stale
+    If-Match, so clients can tell it apart), else 400."""
+    return exc.status_code if isinstance(exc, ConflictError) else 400
 
 
 def apply_error_to_form(form, exc: ApplicationError) -> None:

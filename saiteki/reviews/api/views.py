@@ -3,6 +3,7 @@ proposals and the year's summary. Writes go through the same services as the pag
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -105,18 +106,22 @@ class CaseViewSet(SaitekiModelViewSet):
     )
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
-        if_match = request.headers.get("If-Match", "").strip()
-        if if_match and if_match not in {"*", etag_for(case)}:
-            raise ConflictError()
         body = CaseWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         d = dict(body.validated_data)
         requested = d.pop("requested", None)
         values = {k: v for k, v in d.items() if k in ("title", "summary", "planned_system_name")}
-        if values:
-            services.case_update(user=request.user, case=case, values=values)
-        if requested is not None:
-            services.case_requested_set(user=request.user, case=case, requested=requested)
+        # One request, one change: amounts refused after the title was saved must undo the title too;
+        # the row stays locked from the If-Match check to the save.
+        with transaction.atomic():
+            case = ReviewCase.objects.select_for_update().get(pk=case.pk)
+            if_match = request.headers.get("If-Match", "").strip()
+            if if_match and if_match not in {"*", etag_for(case)}:
+                raise ConflictError()
+            if values:
+                services.case_update(user=request.user, case=case, values=values)
+            if requested is not None:
+                services.case_requested_set(user=request.user, case=case, requested=requested)
         case.refresh_from_db()
         response = Response(CaseDetailSerializer(case, context={"request": request}).data)
         response["ETag"] = etag_for(case)

@@ -17,7 +17,7 @@ from saiteki.core import workflow
 from saiteki.core.attachments import attachment_errors, attachment_name_normalise
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from saiteki.ledger.choices import CostCategory, CostStage
 from saiteki.ledger.models import System
 from saiteki.reviews.choices import AMOUNT_KINDS, APPROVED_STATES, OPEN_STATES, CaseKind, CaseState
@@ -119,8 +119,18 @@ def may_edit_request(user, case: ReviewCase) -> bool:
     return perms.has_right(user, perms.REVIEW_DECIDE) and case.state in OPEN_STATES
 
 
-def case_update(*, user, case: ReviewCase, values: Mapping[str, Any], reason: str = "") -> ReviewCase:
-    """Edit the request fields (title, summary, planned contract …) of an open case."""
+def case_update(
+    *,
+    user,
+    case: ReviewCase,
+    values: Mapping[str, Any],
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ReviewCase:
+    """Edit the request fields (title, summary, planned contract …) of an open case.
+
+    ``expected_version`` is the version the edit form was read at: someone else's save since then is a
+    conflict, never silently overwritten."""
     if not may_edit_request(user, case):
         raise PermissionDeniedError(_("現在の状態ではこの案件を編集できません。"))
     allowed = {
@@ -135,6 +145,9 @@ def case_update(*, user, case: ReviewCase, values: Mapping[str, Any], reason: st
         "contract",
     }
     with transaction.atomic(), change_context(user=user, reason=reason), change_batch():
+        current = ReviewCase.objects.select_for_update().filter(pk=case.pk).values_list("version", flat=True)
+        if expected_version is not None and current.first() != expected_version:
+            raise ConflictError()
         for name, value in values.items():
             if name in allowed:
                 setattr(case, name, value)

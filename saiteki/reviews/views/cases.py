@@ -15,7 +15,7 @@ from django.views import View
 from saiteki.core import permissions as perms
 from saiteki.core import workflow
 from saiteki.core.display import fy_text
-from saiteki.core.errors import ApplicationError, ValidationFailed
+from saiteki.core.errors import ApplicationError, ConflictError, ValidationFailed
 from saiteki.core.views.generic import ObjectListView
 from saiteki.ledger.choices import CostCategory
 from saiteki.reviews import selectors, services
@@ -38,7 +38,7 @@ from saiteki.reviews.models import (
 )
 from saiteki.reviews.tables import CASE_TABLE
 
-from .common import amount_param, case_get, done, failed, fiscal_year_param
+from .common import amount_param, case_get, done, failed, fiscal_year_param, id_param
 
 
 class CaseListView(ObjectListView):
@@ -185,6 +185,10 @@ def _quote_matrix(case: ReviewCase) -> dict:
     return {"vendors": vendors, "rows": rows, "totals": [totals[v] for v in vendors], "raw": quotes}
 
 
+#: More quote rows than any RFI has: a bigger count is a hand-edited form, not a table.
+MAX_QUOTE_ROWS = 500
+
+
 class CaseEditView(View):
     def get(self, request, pk):
         case = case_get(request, pk)
@@ -201,6 +205,7 @@ class CaseEditView(View):
                     "planned_vendor",
                     "planned_start",
                     "planned_end",
+                    "version",
                 )
             }
         )
@@ -209,15 +214,21 @@ class CaseEditView(View):
     def post(self, request, pk):
         case = case_get(request, pk)
         form = CaseEditForm(request.POST)
+        status = 400
         if form.is_valid():
+            values = dict(form.cleaned_data)
+            version, reason = values.pop("version"), values.pop("change_reason")
             try:
-                services.case_update(user=request.user, case=case, values=form.cleaned_data)
+                services.case_update(
+                    user=request.user, case=case, values=values, reason=reason, expected_version=version
+                )
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
+                status = exc.status_code if isinstance(exc, ConflictError) else 400
             else:
                 return done(request, case, _("保存しました。"))
         return render(
-            request, "reviews/case_form.html", {"form": form, "title": str(case), "case": case}, status=400
+            request, "reviews/case_form.html", {"form": form, "title": str(case), "case": case}, status=status
         )
 
 
@@ -271,8 +282,11 @@ class CaseActionView(View):
         }
 
     def do_quotes(self, request, case):
+        count = request.POST.get("rows", "0") or "0"
+        if not count.isdigit() or int(count) > MAX_QUOTE_ROWS:
+            raise ValidationFailed()  # a hand-edited form: the table's row count is not readable
         rows = []
-        for i in range(int(request.POST.get("rows", "0") or 0)):
+        for i in range(int(count)):
             vendor = request.POST.get(f"q_vendor_{i}", "")
             category = request.POST.get(f"q_category_{i}", "")
             amount = amount_param(request.POST.get(f"q_amount_{i}", ""), f"q_amount_{i}")
@@ -291,19 +305,21 @@ class CaseActionView(View):
         return _("添付しました。")
 
     def do_opinion(self, request, case):
-        opinion = get_object_or_404(case.opinions.all(), pk=request.POST.get("opinion"))
+        opinion = get_object_or_404(case.opinions.all(), pk=id_param(request.POST.get("opinion")))
         services.opinion_write(user=request.user, opinion=opinion, text=request.POST.get("opinion_text", ""))
         return _("意見を記入しました。")
 
     def do_respond(self, request, case):
-        opinion = get_object_or_404(case.opinions.all(), pk=request.POST.get("opinion"))
+        opinion = get_object_or_404(case.opinions.all(), pk=id_param(request.POST.get("opinion")))
         services.opinion_respond(
             user=request.user, opinion=opinion, text=request.POST.get("owner_response", "")
         )
         return _("対応を記入しました。")
 
     def do_check(self, request, case):
-        check = get_object_or_404(ProposalCheck.objects.filter(case=case), pk=request.POST.get("check"))
+        check = get_object_or_404(
+            ProposalCheck.objects.filter(case=case), pk=id_param(request.POST.get("check"))
+        )
         raw = request.POST.get("addressed", "")
         services.proposal_check_record(
             user=request.user,
