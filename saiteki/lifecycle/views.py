@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -32,6 +33,7 @@ from saiteki.core.views.generic import (
     apply_error_to_form,
     require,
 )
+from saiteki.core.views.redirects import redirect_back
 from saiteki.ledger.models import System
 
 from . import selectors, services
@@ -140,7 +142,7 @@ class RematchView(View):
             _("%(n)s件を照合しました（カタログと対応付け済み %(m)s件）。")
             % {"n": result["components"], "m": result["matched"]},
         )
-        return redirect(request.POST.get("next") or "lifecycle:risk_list")
+        return redirect_back(request, reverse("lifecycle:risk_list"))
 
 
 class SystemRiskView(View):
@@ -434,8 +436,6 @@ class MatchRuleDeleteView(ObjectDeleteView):
     model = MatchRule
 
     def get_success_url(self, obj) -> str:
-        from django.urls import reverse
-
         return reverse("lifecycle:matchrule_list")
 
 

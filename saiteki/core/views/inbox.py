@@ -7,19 +7,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from saiteki.core import notifications
 from saiteki.core.errors import NotFoundError
-
-
-def _safe(request, target: str, fallback: str) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+from saiteki.core.views.redirects import safe_target
 
 
 def inbox(request):
@@ -48,15 +42,15 @@ def inbox_read(request, pk: int):
         raise Http404 from exc  # someone else's notification does not exist for this user
     fallback = reverse_inbox()
     if request.POST.get("open") and notification.url:
-        return HttpResponseRedirect(_safe(request, notification.url, fallback))
-    return HttpResponseRedirect(_safe(request, request.POST.get("next", ""), fallback))
+        return HttpResponseRedirect(safe_target(request, notification.url, fallback))
+    return HttpResponseRedirect(safe_target(request, request.POST.get("next", ""), fallback))
 
 
 @require_POST
 def inbox_read_all(request):
     count = notifications.notifications_mark_all_read(user=request.user)
     messages.success(request, _("%(count)s件を既読にしました。") % {"count": count})
-    return HttpResponseRedirect(_safe(request, request.POST.get("next", ""), reverse_inbox()))
+    return HttpResponseRedirect(safe_target(request, request.POST.get("next", ""), reverse_inbox()))
 
 
 class PreferenceForm(forms.Form):

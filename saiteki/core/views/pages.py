@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,13 +21,12 @@ from saiteki.core.jobs import job_enqueue
 from saiteki.core.models import AuditEvent, Job
 from saiteki.core.services import journal_entry_create
 from saiteki.core.views.generic import get_object_for_journal
+from saiteki.core.views.redirects import safe_target
 
 
 def _back(request, fallback: str = "/"):
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or fallback
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = fallback
-    return HttpResponseRedirect(target)
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER")
+    return HttpResponseRedirect(safe_target(request, target, fallback))
 
 
 def home(request):

@@ -6,15 +6,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from saiteki.core import permissions as perms
 from saiteki.core import workflow
 from saiteki.core.errors import ApplicationError
+from saiteki.core.views.redirects import redirect_back
 
 
 @require_POST
@@ -55,7 +55,4 @@ def transition(request, content_type_id: int, object_id: int):
             _("「%(label)s」を行いました。") % {"label": workflow.transition_label(model, name)},
         )
     fallback = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "/"
-    target = request.POST.get("next") or fallback
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = fallback
-    return HttpResponseRedirect(target)
+    return redirect_back(request, fallback)

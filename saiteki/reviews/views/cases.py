@@ -17,6 +17,7 @@ from saiteki.core import workflow
 from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError, ConflictError, ValidationFailed
 from saiteki.core.views.generic import ObjectListView
+from saiteki.core.views.redirects import safe_target
 from saiteki.ledger.choices import CostCategory
 from saiteki.reviews import selectors, services
 from saiteki.reviews.choices import (
@@ -244,7 +245,7 @@ class CaseActionView(View):
             message = getattr(self, f"do_{self.action}")(request, case)
         except ApplicationError as exc:
             return failed(request, exc, url)
-        return done(request, request.POST.get("next") or url, message)
+        return done(request, safe_target(request, request.POST.get("next"), url), message)
 
     def do_requested(self, request, case):
         values = {
