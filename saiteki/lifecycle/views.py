@@ -33,6 +33,7 @@ from saiteki.core.views.generic import (
     apply_error_to_form,
     require,
 )
+from saiteki.core.views.params import id_param
 from saiteki.core.views.redirects import redirect_back
 from saiteki.ledger.models import System
 
@@ -367,8 +368,8 @@ class ManualMapView(View):
         return lc
 
     def _product(self, request, lc):
-        pid = request.POST.get("product") or request.GET.get("product")
-        if pid:
+        pid = id_param(request.POST.get("product") or request.GET.get("product"))
+        if pid is not None:
             return Product.objects.filter(pk=pid).first()
         return lc.candidate_product
 

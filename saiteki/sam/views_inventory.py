@@ -20,6 +20,7 @@ from saiteki.core import workflow
 from saiteki.core.context import change_context
 from saiteki.core.errors import ApplicationError
 from saiteki.core.fiscal import fiscal_year_of
+from saiteki.core.views.params import id_param
 
 from . import selectors, services
 from .choices import CampaignState, CheckResult, ItemStatus, TaskState
@@ -306,7 +307,7 @@ class AuditDetailView(View):
                 services.audit_close(user=request.user, audit=audit, summary=request.POST.get("summary", ""))
                 messages.success(request, _("監査を完了しました。"))
             else:
-                check = get_object_or_404(AuditCheck, pk=request.POST.get("check"), audit=audit)
+                check = get_object_or_404(AuditCheck, pk=id_param(request.POST.get("check")), audit=audit)
                 form = CheckForm(request.POST)
                 if not form.is_valid():
                     messages.error(request, _("入力内容を確認してください。"))

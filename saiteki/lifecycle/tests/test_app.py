@@ -159,9 +159,10 @@ def test_override_and_planned_replacement(ledger, role_users):
     )
     lc.refresh_from_db()
     assert lc.eff_eol == datetime.date(2099, 3, 31) and lc.planned_replacement == datetime.date(2027, 9, 1)
-    assert (
-        selectors.system_risk(system=ledger["tax"]).components[0].lifecycle.component == ledger["sql"] or True
-    )
+    # With its end moved to 2099, Windows Server is no longer the system's worst component: SQL Server is.
+    risk = selectors.system_risk(system=ledger["tax"])
+    assert [c.lifecycle.component for c in risk.components] == [ledger["sql"], ledger["ws2012"]]
+    assert risk.components[1].status != RiskStatus.PAST_EOL
     from saiteki.core.errors import PermissionDeniedError
 
     other = ComponentLifecycle.objects.get(component=ledger["pg"])  # the library's, not the owner's
@@ -375,3 +376,11 @@ def test_demo_loader_spreads_components_over_the_catalogue(role_users, orgs, cat
     assert counts.get(RiskStatus.PAST_EOL, 0) > 0 and counts.get(RiskStatus.UNKNOWN, 0) > 0
     again = load_lifecycle()
     assert "既存" in again
+
+
+@pytest.mark.parametrize("product", ["abc", "¹", "-1"])
+def test_manual_map_page_ignores_a_product_id_that_is_not_a_number(client, ledger, role_users, product):
+    lc = ComponentLifecycle.objects.get(component=ledger["odd"])
+    client.force_login(role_users[Role.ADMIN])
+    response = client.get(f"/lifecycle/components/{lc.pk}/map/", {"product": product})
+    assert response.status_code == 200

@@ -17,6 +17,7 @@ from saiteki.core import workflow
 from saiteki.core.display import fy_text
 from saiteki.core.errors import ApplicationError, ConflictError, ValidationFailed
 from saiteki.core.views.generic import ObjectListView
+from saiteki.core.views.params import id_param
 from saiteki.core.views.redirects import safe_target
 from saiteki.ledger.choices import CostCategory
 from saiteki.reviews import selectors, services
@@ -39,7 +40,7 @@ from saiteki.reviews.models import (
 )
 from saiteki.reviews.tables import CASE_TABLE
 
-from .common import amount_param, case_get, done, failed, fiscal_year_param, id_param
+from .common import amount_param, case_get, done, failed, fiscal_year_param
 
 
 class CaseListView(ObjectListView):

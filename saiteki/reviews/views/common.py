@@ -36,12 +36,6 @@ def case_get(request, pk: int) -> ReviewCase:
     return get_object_or_404(selectors.case_detail_queryset(request.user), pk=pk)
 
 
-def id_param(raw) -> int | None:
-    """A posted object id, or None when it is not a number (the lookup then answers 404, not 500)."""
-    raw = str(raw or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 def done(request, case_or_url, message: str | None = None):
     """Redirect after a successful write (post/redirect/get), with the success message."""
     if message:

@@ -177,3 +177,14 @@ def test_audit_sample_findings_and_follow_up(sam_world, role_users, django_captu
         services.finding_respond(user=other_owner, finding=finding, response="x")
     audit = services.audit_close(user=admin, audit=audit, summary="1件の指摘")
     assert audit.state == "closed"
+
+
+@pytest.mark.parametrize("check", ["abc", "¹", "1.5", ""])
+def test_audit_page_answers_404_for_a_check_id_that_is_not_a_number(client, sam_world, role_users, check):
+    admin = role_users["admin"]
+    with change_context(reason="t"):
+        audit = services.audit_create(user=admin, fiscal_year=FY, title="抜き取り監査", sample_size=1, seed=7)
+    client.force_login(admin)
+    response = client.post(f"/sam/audits/{audit.pk}/", {"check": check, "result": CheckResult.OK})
+    assert response.status_code == 404
+    assert not AuditCheck.objects.filter(audit=audit).exclude(result=CheckResult.PENDING).exists()
