@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -93,7 +94,9 @@ def _handle(exc, context):
             _body("protected", protected_message(exc), {"dependents": protected_dependents(exc)}),
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):  # a model's full_clean in a service: 400, not 500
+        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -278,3 +278,23 @@ def test_openapi_nullable_names_and_scenario_enums(client, role_users):
     segment = props["Scenario"]["properties"]["filter_segment"]
     refs = [part.get("$ref", "") for part in segment.get("oneOf", [])]
     assert any(ref.endswith("/BlankEnum") for ref in refs), segment
+
+
+def test_model_validation_error_nobody_caught_is_a_400_not_a_500(rf, role_users):
+    """A service's ``full_clean`` refusing a value no form checked first: the page and the API answer
+    400 with the model's Japanese message (a safety net; forms and serializers normally catch it)."""
+    from django.core.exceptions import ValidationError
+
+    from saiteki.core.api.exceptions import exception_handler
+    from saiteki.core.views.errors import ErrorResponseMiddleware
+
+    error = ValidationError({"amount": ["金額が大きすぎます。"]})
+    request = rf.post("/ledger/systems/1/costs/")
+    request.user = role_users["admin"]
+    page = ErrorResponseMiddleware(lambda r: None).process_exception(request, error)
+    assert page.status_code == 400
+    assert "金額が大きすぎます。" in page.content.decode()
+    api = exception_handler(error, {"request": rf.post("/api/v1/ledger/costs/")})
+    assert api.status_code == 400
+    assert api.data["error"]["code"] == "invalid"
+    assert api.data["error"]["fields"] == {"amount": ["金額が大きすぎます。"]}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -150,7 +151,8 @@ def protected_message(exc) -> str:
 
 class ErrorResponseMiddleware:
     """Answers what views raise but Django would turn into a 500: business errors with their status
-    and Japanese message, and deletes blocked by ``on_delete=PROTECT`` as 409 naming the dependents."""
+    and Japanese message, a model's validation error as 400, and deletes blocked by
+    ``on_delete=PROTECT`` as 409 naming the dependents."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -173,6 +175,18 @@ class ErrorResponseMiddleware:
                     "status": 409,
                 },
                 status=409,
+            )
+        if isinstance(exception, DjangoValidationError):
+            # A model's own validation (``full_clean`` in a service) that no form caught first: the
+            # value is refused with the model's Japanese message instead of a 500.
+            return _page(
+                request,
+                "400.html",
+                400,
+                title=_("処理できませんでした"),
+                message=_("入力内容に誤りがあります。"),
+                details=exception.messages,
+                code="invalid",
             )
         if isinstance(exception, ApplicationError):
             if isinstance(exception, PermissionDeniedError):
