@@ -67,3 +67,19 @@ class ConflictError(ApplicationError):
     code = "conflict"
     status_code = 412
     default_message = _("他の利用者が先に更新しました。最新の内容を読み込んでからやり直してください。")
+
+
+def field_messages(exc) -> dict[str, list[str]]:
+    """A Django ``ValidationError``'s messages by field, as ``ApplicationError.fields`` holds them."""
+    return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+
+
+def full_clean_or_fail(obj, message=None, **kwargs) -> None:
+    """``obj.full_clean(**kwargs)``, a refusal raised as :class:`ValidationFailed` with each field's
+    messages beside its input, so a service's model validation reads like every other rule."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise ValidationFailed(message, fields=field_messages(exc)) from exc

@@ -67,7 +67,13 @@ from django_fsm import transition as fsm_transition
 from saiteki.core import permissions as perms
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ApplicationError, ConflictError, NotFoundError, ValidationFailed
+from saiteki.core.errors import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    ValidationFailed,
+    full_clean_or_fail,
+)
 
 #: A guard: may this user run the transition on this object? Always answered through core/permissions.
 Guard = Callable[[models.Model, Any], bool]
@@ -504,12 +510,7 @@ def transition_run(
         with change_context(user=user, reason=comment), change_batch():
             method = getattr(locked, name)
             method(**_accepted_kwargs(method, user=user, comment=comment))
-            try:
-                locked.full_clean()
-            except ValidationError as exc:
-                raise ValidationFailed(
-                    fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-                ) from exc
+            full_clean_or_fail(locked)
             locked.save()
     # The caller's object now matches the database (written through __dict__: the state field may be
     # protected against assignment).

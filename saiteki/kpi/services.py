@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.audit import audit_event_record
 from saiteki.core.context import change_context
 from saiteki.core.display import fy_text
-from saiteki.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed, full_clean_or_fail
 from saiteki.core.fiscal import fiscal_year_label, fiscal_year_of
 from saiteki.core.models import AuditEvent
 from saiteki.core.registry import registry
@@ -231,14 +230,8 @@ def kpi_entry_set(*, definition: KpiDefinition, fiscal_year: int, value, evidenc
         entry.value = amount
         entry.evidence = evidence.strip()
         entry.entered_by = user
-        try:
-            entry.full_clean()
-        except ValidationError as exc:
-            # A number the column cannot hold (17 digits, NaN, Infinity) is the same user error.
-            raise ValidationFailed(
-                _("実績値を数値で入力してください。"),
-                fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()},
-            ) from exc
+        # A number the column cannot hold (17 digits, NaN, Infinity) is the same user error.
+        full_clean_or_fail(entry, _("実績値を数値で入力してください。"))
         entry.save()
     kpi_values_refresh(fiscal_year=fiscal_year, definitions=[definition])
     return entry

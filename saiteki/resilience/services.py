@@ -16,7 +16,7 @@ from saiteki.core import permissions as perms
 from saiteki.core.attachments import attachment_errors, attachment_name_normalise
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed, full_clean_or_fail
 from saiteki.ledger.models import System
 
 from .choices import RestoreResult
@@ -29,16 +29,6 @@ def _check_version(obj, expected: int | None) -> None:
         current = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
         if current is not None and current != expected:
             raise ConflictError()
-
-
-def _clean(obj, *, exclude: Iterable[str] = ()) -> None:
-    from django.core.exceptions import ValidationError
-
-    try:
-        obj.full_clean(exclude=list(exclude))
-    except ValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-        raise ValidationFailed(fields=fields) from exc
 
 
 # --- Backup standard -------------------------------------------------------------------------------------
@@ -74,7 +64,7 @@ def standard_update(
     _check_version(standard, expected_version)
     for k, v in values.items():
         setattr(standard, k, v)
-    _clean(standard)
+    full_clean_or_fail(standard)
     standard.save()
     return standard
 
@@ -97,7 +87,7 @@ def practice_save(
     _check_version(practice, expected_version)
     for k, v in values.items():
         setattr(practice, k, v)
-    _clean(practice)
+    full_clean_or_fail(practice)
     practice.save()
     return practice
 
@@ -130,7 +120,7 @@ def restore_test_record(
             note=(note or "").strip(),
             recorded_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        _clean(test)
+        full_clean_or_fail(test)
         test.save()
         if result == RestoreResult.SUCCESS:
             # Only an answered practice moves: a test alone does not say how the system is backed up.
@@ -139,7 +129,7 @@ def restore_test_record(
                 practice.last_restore_test is None or practice.last_restore_test < tested_on
             ):
                 practice.last_restore_test = tested_on
-                _clean(practice)
+                full_clean_or_fail(practice)
                 practice.save()
     return test
 
@@ -199,7 +189,7 @@ def bcp_profile_save(
     _check_version(profile, expected_version)
     for k, v in values.items():
         setattr(profile, k, v)
-    _clean(profile)
+    full_clean_or_fail(profile)
     deps = (
         dependencies_merge(user=user, profile=profile, requested=depends_on)
         if depends_on is not None
@@ -347,7 +337,7 @@ def document_save(
                 setattr(doc, k, v)
             if upload is not None:
                 document_attach(doc, upload)
-            _clean(doc, exclude=["file"])
+            full_clean_or_fail(doc, exclude=["file"])
             doc.save()
             if upload is not None:
                 stored = doc.file.name

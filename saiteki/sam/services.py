@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from saiteki.core import permissions as perms
-from saiteki.core.errors import PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import PermissionDeniedError, ValidationFailed, field_messages
 
 from . import selectors
 from .choices import (
@@ -63,7 +63,7 @@ def clean(obj) -> None:
     try:
         obj.full_clean()
     except ValidationError as exc:
-        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        fields = field_messages(exc)
         first = next((m[0] for m in fields.values() if m), None)
         raise ValidationFailed(first, fields=fields) from exc
 

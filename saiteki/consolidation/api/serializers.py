@@ -11,6 +11,7 @@ from saiteki.accounts.choices import OrganizationKind
 from saiteki.accounts.models import Organization
 from saiteki.consolidation.fieldsets import HOST_MODEL_FIELDS
 from saiteki.consolidation.models import HostModel, Scenario, ScenarioRun
+from saiteki.core.errors import field_messages
 
 
 class ModelCleanMixin:
@@ -26,9 +27,7 @@ class ModelCleanMixin:
         try:
             instance.full_clean(validate_unique=False)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-            ) from exc
+            raise serializers.ValidationError(field_messages(exc)) from exc
         return attrs
 
 

@@ -17,13 +17,13 @@ from saiteki.core import workflow
 from saiteki.core.attachments import attachment_errors, attachment_name_normalise
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ConflictError, PermissionDeniedError, ValidationFailed, full_clean_or_fail
 from saiteki.ledger.choices import CostCategory, CostStage
 from saiteki.ledger.models import System
 from saiteki.reviews.choices import AMOUNT_KINDS, APPROVED_STATES, OPEN_STATES, CaseKind, CaseState
 from saiteki.reviews.models import FY_MAX, FY_MIN, CaseAttachment, CaseLine, ReviewCase, VendorQuote
 
-from .common import CaseAlreadyOpen, clean_or_fail, require, require_right
+from .common import CaseAlreadyOpen, require, require_right
 from .proposals import carry_over_proposals
 
 #: The change reason of 予算額 written from an approved P case (SPEC C4).
@@ -94,15 +94,12 @@ def case_create(
 
 
 def _clean_case(case: ReviewCase) -> None:
-    from django.core.exceptions import ValidationError
 
-    try:
-        case.full_clean(validate_constraints=False)  # the open-case index answers under concurrency
-    except ValidationError as exc:
-        raise ValidationFailed(
-            _("審査案件を保存できませんでした。入力内容を確認してください。"),
-            fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()},
-        ) from exc
+    full_clean_or_fail(
+        case,
+        _("審査案件を保存できませんでした。入力内容を確認してください。"),
+        validate_constraints=False,  # the open-case index answers under concurrency
+    )
     if not FY_MIN <= case.fiscal_year <= FY_MAX:
         raise ValidationFailed(fields={"fiscal_year": [_("年度が正しくありません。")]})
 
@@ -198,7 +195,7 @@ def case_assess(
             if line.assessed_amount != amount or line.note != note:
                 line.assessed_amount = amount
                 line.note = note or ""
-                clean_or_fail(line)
+                full_clean_or_fail(line)
                 line.save()
         if errors:
             raise ValidationFailed(
@@ -269,7 +266,7 @@ def quotes_set(*, user, case: ReviewCase, quotes: Iterable[tuple[str, str, int |
         case.quotes.all().delete()
         for vendor, category, amount in rows:
             quote = VendorQuote(case=case, vendor_name=vendor, category=category, amount=amount)
-            clean_or_fail(quote)
+            full_clean_or_fail(quote)
             quote.save()
     return len(rows)
 
@@ -284,7 +281,7 @@ def attachment_add(*, user, case: ReviewCase, upload, kind: str) -> CaseAttachme
     upload.name = name
     with transaction.atomic(), change_context(user=user), change_batch():
         att = CaseAttachment(case=case, kind=kind, file=upload, name=name, size=upload.size)
-        clean_or_fail(att)
+        full_clean_or_fail(att)
         att.save()
     return att
 

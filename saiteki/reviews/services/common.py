@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from saiteki.core import permissions as perms
-from saiteki.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed
+from saiteki.core.errors import ApplicationError, PermissionDeniedError
 from saiteki.core.fiscal import fiscal_year_of
 from saiteki.reviews.models import ReviewCase
 
@@ -60,13 +60,3 @@ def require_right(user, right: str) -> None:
     """Refuse unless the user's role this year holds ``right``."""
     if not perms.has_right(user, right):
         raise PermissionDeniedError()
-
-
-def clean_or_fail(obj) -> None:
-    """``full_clean`` with the field errors as a ``ValidationFailed`` (the pages and the API show them)."""
-    from django.core.exceptions import ValidationError
-
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ValidationFailed(fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from exc

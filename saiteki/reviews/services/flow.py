@@ -12,7 +12,7 @@ from saiteki.core import permissions as perms
 from saiteki.core import workflow
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ValidationFailed
+from saiteki.core.errors import ValidationFailed, full_clean_or_fail
 from saiteki.core.notifications import notify
 from saiteki.reviews.choices import (
     NOTIFY_DECIDED,
@@ -27,7 +27,7 @@ from saiteki.reviews.choices import (
 )
 from saiteki.reviews.models import AdvisorOpinion, ReviewCase, ReviewDecision, due_in, step_days
 
-from .common import CaseAlreadyOpen, case_owners, clean_or_fail, require, require_right, users_with_right
+from .common import CaseAlreadyOpen, case_owners, require, require_right, users_with_right
 
 DECISIONS = ("approve", "approve_with_conditions", "send_back", "reject")
 
@@ -95,7 +95,7 @@ def _opinion_create(*, user, case: ReviewCase, question: str, advisor=None) -> A
         due_date=due_in(step_days("opinion_days")),
         advisor=advisor,
     )
-    clean_or_fail(opinion)
+    full_clean_or_fail(opinion)
     opinion.save()
     recipients = [advisor] if advisor is not None else users_with_right(perms.ADVISOR_OPINION)
     notify(

@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from saiteki.core import permissions as perms
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ValidationFailed
+from saiteki.core.errors import ValidationFailed, full_clean_or_fail
 from saiteki.ledger.models import System
 from saiteki.reviews.choices import GateKind
 from saiteki.reviews.models import GateException, GateSetting
 
-from .common import clean_or_fail, require_right
+from .common import require_right
 
 
 def gate_setting_save(
@@ -36,7 +36,7 @@ def gate_setting_save(
         setting.review_days = review_days
         setting.response_days = response_days
         setting.opinion_days = opinion_days
-        clean_or_fail(setting)
+        full_clean_or_fail(setting)
         setting.save()
     return setting
 
@@ -63,7 +63,7 @@ def gate_exception_create(*, user, system: System, fiscal_year: int, gate: str, 
                 granted_by=user,
                 granted_by_name=str(user),
             )
-            clean_or_fail(exc)
+            full_clean_or_fail(exc)
             exc.save()
     except IntegrityError as err:
         raise ValidationFailed(_("同じシステム・年度・対象の例外はすでに登録されています。")) from err

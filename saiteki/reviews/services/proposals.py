@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from saiteki.core import permissions as perms
 from saiteki.core.changelog import change_batch
 from saiteki.core.context import change_context
-from saiteki.core.errors import ValidationFailed
+from saiteki.core.errors import ValidationFailed, full_clean_or_fail
 from saiteki.core.fiscal import fiscal_year_of
 from saiteki.core.models import JournalEntry
 from saiteki.ledger.models import System
 from saiteki.reviews.choices import OPEN_PROPOSAL_STATUSES, ProposalStatus
 from saiteki.reviews.models import Proposal, ProposalCheck, ReviewCase
 
-from .common import clean_or_fail, require, require_right
+from .common import require, require_right
 
 
 def carry_over_proposals(case: ReviewCase) -> None:
@@ -52,7 +52,7 @@ def proposal_create(
             responsible=responsible,
             status=status,
         )
-        clean_or_fail(proposal)
+        full_clean_or_fail(proposal)
         proposal.save()
     return proposal
 
@@ -72,7 +72,7 @@ def proposal_update(
     with transaction.atomic(), change_context(user=user, reason=reason), change_batch():
         proposal.status = status
         proposal.evidence = evidence or ""
-        clean_or_fail(proposal)
+        full_clean_or_fail(proposal)
         proposal.save()
     return proposal
 
