@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_security
 
 app_name = "resilience"
 
@@ -73,45 +73,45 @@ urlpatterns = [
     *crud(
         "incidents",
         "securityincident",
-        views.SecurityIncidentListView,
-        views.SecurityIncidentDetailView,
-        views.SecurityIncidentEditView,
-        views.SecurityIncidentDeleteView,
-        views.SecurityIncidentHistoryView,
+        views_security.SecurityIncidentListView,
+        views_security.SecurityIncidentDetailView,
+        views_security.SecurityIncidentEditView,
+        views_security.SecurityIncidentDeleteView,
+        views_security.SecurityIncidentHistoryView,
     ),
     *crud(
         "email-drills",
         "emaildrill",
-        views.EmailDrillListView,
-        views.EmailDrillDetailView,
-        views.EmailDrillEditView,
-        views.EmailDrillDeleteView,
-        views.EmailDrillHistoryView,
+        views_security.EmailDrillListView,
+        views_security.EmailDrillDetailView,
+        views_security.EmailDrillEditView,
+        views_security.EmailDrillDeleteView,
+        views_security.EmailDrillHistoryView,
     ),
     *crud(
         "email-results",
         "emaildrillresult",
-        views.EmailDrillResultListView,
+        views_security.EmailDrillResultListView,
         None,
-        views.EmailDrillResultEditView,
-        views.EmailDrillResultDeleteView,
+        views_security.EmailDrillResultEditView,
+        views_security.EmailDrillResultDeleteView,
     ),
     *crud(
         "training",
         "trainingsession",
-        views.TrainingSessionListView,
-        views.TrainingSessionDetailView,
-        views.TrainingSessionEditView,
-        views.TrainingSessionDeleteView,
-        views.TrainingSessionHistoryView,
+        views_security.TrainingSessionListView,
+        views_security.TrainingSessionDetailView,
+        views_security.TrainingSessionEditView,
+        views_security.TrainingSessionDeleteView,
+        views_security.TrainingSessionHistoryView,
     ),
     *crud(
         "network",
         "networkseparation",
-        views.NetworkSeparationListView,
+        views_security.NetworkSeparationListView,
         None,
-        views.NetworkSeparationEditView,
-        views.NetworkSeparationDeleteView,
-        views.NetworkSeparationHistoryView,
+        views_security.NetworkSeparationEditView,
+        views_security.NetworkSeparationDeleteView,
+        views_security.NetworkSeparationHistoryView,
     ),
 ]

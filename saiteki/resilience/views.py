@@ -9,7 +9,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,17 +32,13 @@ from saiteki.core.views.generic import (
 from saiteki.ledger.models import System
 
 from . import selectors, services
-from .choices import SEPARATION_HELP, ActionStatus, Requirement
+from .choices import ActionStatus, Requirement
 from .filtersets import (
     BcpDocumentFilterSet,
     BcpDrillFilterSet,
     BcpProfileFilterSet,
     ComplianceFilterSet,
     DrillActionFilterSet,
-    EmailDrillFilterSet,
-    EmailDrillResultFilterSet,
-    SecurityIncidentFilterSet,
-    TrainingSessionFilterSet,
 )
 from .forms import (
     BackupPracticeForm,
@@ -52,12 +47,7 @@ from .forms import (
     BcpDrillForm,
     BcpProfileForm,
     DrillActionForm,
-    EmailDrillForm,
-    EmailDrillResultForm,
-    NetworkSeparationForm,
     RestoreTestForm,
-    SecurityIncidentForm,
-    TrainingSessionForm,
 )
 from .models import (
     BackupPractice,
@@ -66,11 +56,7 @@ from .models import (
     BcpDrill,
     BcpProfile,
     DrillAction,
-    EmailDrill,
-    EmailDrillResult,
-    NetworkSeparation,
     SecurityIncident,
-    TrainingSession,
 )
 from .tables import (
     ACTION_TABLE,
@@ -78,18 +64,13 @@ from .tables import (
     COMPLIANCE_TABLE,
     DOCUMENT_TABLE,
     DRILL_TABLE,
-    EMAIL_DRILL_TABLE,
-    EMAIL_RESULT_TABLE,
-    INCIDENT_TABLE,
-    SEPARATION_TABLE,
     STANDARD_TABLE,
-    TRAINING_TABLE,
 )
 
 # --- Dashboard ---------------------------------------------------------------------------------------
 
 
-def _chart(labels, series: list[tuple[str, list]], *, unit: str = "%") -> str:
+def chart(labels, series: list[tuple[str, list]], *, unit: str = "%") -> str:
     return json.dumps(
         {
             "labels": [str(x) for x in labels],
@@ -127,7 +108,7 @@ class DashboardView(View):
             "requirements": [
                 (r, Requirement(r).label, summary.by_requirement.get(r, 0)) for r in Requirement.values
             ],
-            "compliance_chart": _chart(
+            "compliance_chart": chart(
                 [b["bureau"] for b in summary.by_bureau],
                 [
                     (
@@ -147,7 +128,7 @@ class DashboardView(View):
             ),
             "email": email,
             "email_rows": email_rows,
-            "email_chart": _chart(
+            "email_chart": chart(
                 [r["bureau"] for r in bureau_rows],
                 [
                     (_("開封率"), [float(r["opened_pct"] or 0) for r in bureau_rows]),
@@ -492,181 +473,3 @@ class DrillActionDeleteView(ObjectDeleteView):
 
     def get_success_url(self, obj) -> str:
         return reverse("resilience:bcpdrill_detail", args=[obj.drill_id])
-
-
-# --- Security ------------------------------------------------------------------------------------------
-
-
-class SecurityIncidentListView(ObjectListView):
-    model = SecurityIncident
-    table = INCIDENT_TABLE
-    filterset_class = SecurityIncidentFilterSet
-    title = gettext_lazy("情報セキュリティ事故")
-    template_name = "resilience/incident_list.html"
-
-    def extra_context(self, request) -> dict:
-        fy = request.fiscal_year
-        counts = selectors.incident_counts(fy)
-        shown = (
-            SecurityIncident.objects.restrict(request.user, perms.VIEW)
-            .filter(pk__in=selectors.incidents_in(fy).values("pk"))
-            .count()
-        )
-        return {"fy": fy, "counts": counts, "hidden": counts["total"] - shown}
-
-
-class SecurityIncidentDetailView(ObjectDetailView):
-    model = SecurityIncident
-    fields = (
-        "occurred_on",
-        "title",
-        "kind",
-        "severity",
-        "systems",
-        "personal_data",
-        "affected_count",
-        "status",
-        "summary",
-        "measures",
-        "closed_on",
-    )
-
-
-class SecurityIncidentEditView(ObjectEditView):
-    model = SecurityIncident
-    form_class = SecurityIncidentForm
-
-
-class SecurityIncidentDeleteView(ObjectDeleteView):
-    model = SecurityIncident
-
-
-class SecurityIncidentHistoryView(ObjectHistoryView):
-    model = SecurityIncident
-
-
-class EmailDrillListView(ObjectListView):
-    model = EmailDrill
-    table = EMAIL_DRILL_TABLE
-    filterset_class = EmailDrillFilterSet
-    title = gettext_lazy("標的型攻撃メール訓練")
-    template_name = "resilience/emaildrill_list.html"
-
-    def get_queryset(self, request):
-        return EmailDrill.objects.restrict(request.user, perms.VIEW).annotate(
-            sent_total=Sum("results__sent"),
-            clicked_total=Sum("results__clicked"),
-            reported_total=Sum("results__reported"),
-        )
-
-    def extra_context(self, request) -> dict:
-        return {"can_import": perms.role_allows(request.user, perms.IMPORT, EmailDrillResult)}
-
-
-class EmailDrillDetailView(ObjectDetailView):
-    model = EmailDrill
-    template_name = "resilience/emaildrill_detail.html"
-    fields = ("held_on", "title", "note")
-
-    def get_context(self, request, obj):
-        context = super().get_context(request, obj)
-        rows = selectors.email_drill_rows(obj)
-        bureau_rows = [r for r in rows if not r.get("is_total")]
-        context["rows"] = rows
-        context["results"] = {r.bureau_id: r for r in obj.results.all()}
-        context["can_add_result"] = perms.can(request.user, perms.ADD, EmailDrillResult)
-        context["chart"] = _chart(
-            [r["bureau"] for r in bureau_rows],
-            [
-                (_("開封率"), [float(r["opened_pct"] or 0) for r in bureau_rows]),
-                (_("クリック率"), [float(r["clicked_pct"] or 0) for r in bureau_rows]),
-                (_("報告率"), [float(r["reported_pct"] or 0) for r in bureau_rows]),
-            ],
-        )
-        return context
-
-
-class EmailDrillEditView(ObjectEditView):
-    model = EmailDrill
-    form_class = EmailDrillForm
-
-
-class EmailDrillDeleteView(ObjectDeleteView):
-    model = EmailDrill
-
-
-class EmailDrillHistoryView(ObjectHistoryView):
-    model = EmailDrill
-
-
-class EmailDrillResultListView(ObjectListView):
-    model = EmailDrillResult
-    table = EMAIL_RESULT_TABLE
-    filterset_class = EmailDrillResultFilterSet
-    title = gettext_lazy("標的型攻撃メール訓練の結果")
-
-
-class EmailDrillResultEditView(ObjectEditView):
-    model = EmailDrillResult
-    form_class = EmailDrillResultForm
-
-    def get_form(self, request, instance, data=None, files=None):
-        initial = {}
-        if instance.pk is None and request.GET.get("drill", "").isdigit():
-            initial["drill"] = int(request.GET["drill"])
-        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
-
-
-class EmailDrillResultDeleteView(ObjectDeleteView):
-    model = EmailDrillResult
-
-    def get_success_url(self, obj) -> str:
-        return reverse("resilience:emaildrill_detail", args=[obj.drill_id])
-
-
-(
-    TrainingSessionListView,
-    TrainingSessionDetailView,
-    TrainingSessionEditView,
-    TrainingSessionHistoryView,
-) = master_data_views(
-    model=TrainingSession,
-    form_class=TrainingSessionForm,
-    table=TRAINING_TABLE,
-    title=gettext_lazy("研修"),
-    fields=("held_on", "title", "kind", "target", "attendees", "note"),
-)
-TrainingSessionListView.filterset_class = TrainingSessionFilterSet
-TrainingSessionListView.template_name = "resilience/training_list.html"
-
-
-class TrainingSessionDeleteView(ObjectDeleteView):
-    model = TrainingSession
-
-
-class NetworkSeparationListView(ObjectListView):
-    model = NetworkSeparation
-    table = SEPARATION_TABLE
-    title = gettext_lazy("ネットワーク分離モデル")
-    template_name = "resilience/separation_list.html"
-
-    def extra_context(self, request) -> dict:
-        current = selectors.separation_in_force()
-        return {
-            "current": current,
-            "current_help": SEPARATION_HELP.get(current.model) if current else "",
-            "models_help": [(str(k.label), v) for k, v in SEPARATION_HELP.items()],
-        }
-
-
-class NetworkSeparationEditView(ObjectEditView):
-    model = NetworkSeparation
-    form_class = NetworkSeparationForm
-
-
-class NetworkSeparationDeleteView(ObjectDeleteView):
-    model = NetworkSeparation
-
-
-class NetworkSeparationHistoryView(ObjectHistoryView):
-    model = NetworkSeparation
