@@ -8,6 +8,7 @@ import urllib.parse
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,7 @@ from saiteki.core.views.generic import (
     ObjectListView,
     apply_error_to_form,
     require,
+    version_check,
 )
 from saiteki.core.views.params import id_param
 from saiteki.core.views.redirects import redirect_back
@@ -171,19 +173,11 @@ class ComponentLifecycleEditView(ObjectEditView):
     form_class = ComponentLifecycleForm
 
     def save(self, request, form, obj):
-        expected = request.POST.get("version")
-        if (
-            expected
-            and str(ComponentLifecycle.objects.filter(pk=obj.pk).values_list("version", flat=True).first())
-            != expected
-        ):
-            from saiteki.core.errors import ConflictError
-
-            raise ConflictError()
         fields = {k: form.cleaned_data[k] for k in ComponentLifecycleForm.Meta.fields}
-        with change_context(reason=request.POST.get("change_reason", "").strip()):
-            lc = services.component_lifecycle_update(user=request.user, lifecycle=obj, **fields)
-        return lc
+        with transaction.atomic():  # the version stays locked until the update is written
+            version_check(obj, request.POST.get("version"))
+            with change_context(reason=request.POST.get("change_reason", "").strip()):
+                return services.component_lifecycle_update(user=request.user, lifecycle=obj, **fields)
 
     def post(self, request, pk=None):
         response = super().post(request, pk)

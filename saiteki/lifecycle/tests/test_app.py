@@ -384,3 +384,18 @@ def test_manual_map_page_ignores_a_product_id_that_is_not_a_number(client, ledge
     client.force_login(role_users[Role.ADMIN])
     response = client.get(f"/lifecycle/components/{lc.pk}/map/", {"product": product})
     assert response.status_code == 200
+
+
+def test_component_edit_page_refuses_a_stale_form(client, ledger, role_users):
+    """Two officers opened the same component: the second save is refused (412), the first kept."""
+    lc = ComponentLifecycle.objects.get(component=ledger["ws2012"])
+    client.force_login(role_users[Role.ADMIN])
+    data = {"version": lc.version, "override_eol": "", "override_note": "", "planned_replacement": ""}
+    first = client.post(f"/lifecycle/components/{lc.pk}/edit/", {**data, "planned_replacement": "2027-09-01"})
+    assert first.status_code == 302
+    second = client.post(
+        f"/lifecycle/components/{lc.pk}/edit/", {**data, "planned_replacement": "2028-03-31"}
+    )
+    assert second.status_code == 412
+    lc.refresh_from_db()
+    assert lc.planned_replacement == datetime.date(2027, 9, 1)
