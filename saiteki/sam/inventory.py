@@ -274,8 +274,8 @@ def task_complete(*, user, task: InventoryTask, note: str = "") -> InventoryTask
     with transaction.atomic():
         if note.strip():
             _require(user, perms.CHANGE, task)
-            InventoryTask.objects.filter(pk=task.pk).update(note=note.strip())
-            task.refresh_from_db()
+            task.note = note.strip()
+            task.save()  # through the change log, so the note's before/after is in the history
         task = workflow.transition_run(obj=task, name="complete", user=user, comment=note.strip())
     return task
 

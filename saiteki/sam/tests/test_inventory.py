@@ -75,6 +75,8 @@ def test_owner_completes_own_task_and_the_rate_moves(campaign, role_users):
     assert services.items_confirm_all(user=owner, task=task) == 1
     task = services.task_complete(user=owner, task=task, note="すべて確認しました")
     assert task.state == TaskState.COMPLETED and task.completed_by == owner
+    noted = ObjectChange.objects.filter(object_id=task.pk, content_type__model="inventorytask")
+    assert any((c.postchange_data or {}).get("note") == "すべて確認しました" for c in noted)
     assert selectors.inventory_completion(FY) == 50
     # The KPI source registered for 「ライセンス棚卸実施率」 reads the same figure.
     from saiteki.core.registry import registry
