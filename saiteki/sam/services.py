@@ -523,8 +523,8 @@ def reconciliation_run(
         run.cost_to_comply = sum(r.cost_to_comply for r in rows)
         run.titles = len({r.title for r in rows})
         run.notes = notes
-        run.sql_seconds = round(sql_seconds, 4)
-        run.seconds = round(time.perf_counter() - start, 4)
+        run.sql_seconds = round(sql_seconds, 6)  # a small ledger counts in tens of microseconds
+        run.seconds = round(time.perf_counter() - start, 6)
         run.status = RunStatus.DONE
         run.finished_at = timezone.now()
         run.save()
