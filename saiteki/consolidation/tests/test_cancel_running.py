@@ -3,8 +3,10 @@ limit.  Real database, real worker code path (``scenario_run_execute`` in a thre
 worker runs it); the run's stored input is a scenario the search cannot finish early (see
 ``optimizer/test_stop.py``: an odd anti-affinity cycle, three hosts needed, every bound says two)."""
 
+import sys
 import threading
 import time
+import traceback
 
 import pytest
 from django.db import connection
@@ -18,6 +20,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def solver_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "consolidation-solve" and t.is_alive()]
+
+
+def where_it_runs(threads: list[threading.Thread]) -> str:
+    """The stack of each thread still alive: which phase ignored the stop, for the failure message."""
+    frames = sys._current_frames()
+    return "the solver kept running after the cancel:\n" + "\n".join(
+        "".join(traceback.format_stack(frames[t.ident]))
+        for t in threads
+        if t.is_alive() and t.ident in frames
+    )
 
 
 def wait_for(condition, seconds: float) -> bool:
@@ -40,18 +52,24 @@ def test_cancelling_a_running_one_shot_run_stops_its_solver_thread(role_users, v
         finally:
             connection.close()
 
+    # Other tests in this process may have left solver threads of their own (a reaped run's search
+    # ends at its time limit): watch only the thread this run starts.
+    earlier = set(solver_threads())
     executor = threading.Thread(target=worker, daemon=True)
     executor.start()
     assert wait_for(lambda: ScenarioRun.objects.get(pk=run.pk).status == "running", 20)
     time.sleep(1.5)
-    assert solver_threads(), "the solver should still be searching (120 s limit, unreachable bound)"
+    mine = [t for t in solver_threads() if t not in earlier]
+    assert mine, "the solver should still be searching (120 s limit, unreachable bound)"
 
     services.scenario_run_cancel(run=ScenarioRun.objects.get(pk=run.pk), user=role_users["admin"])
     cancelled_at = time.monotonic()
 
     # Seconds, not the 120 s limit: the margin is for a loaded machine (the full suite runs two workers
     # on two cores), where the solver thread gets a fraction of a core between two checks of the clock.
-    assert wait_for(lambda: not solver_threads(), 15), "the solver thread kept running after the cancel"
+    assert wait_for(lambda: not any(t.is_alive() for t in mine), 15), (
+        "the solver kept running after the cancel"
+    )
     executor.join(timeout=5)
     assert not executor.is_alive()
     assert time.monotonic() - cancelled_at < 20
