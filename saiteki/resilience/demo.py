@@ -25,8 +25,7 @@ import random
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from saiteki.accounts.choices import OrganizationKind
-from saiteki.accounts.models import Organization, User
+from saiteki.accounts.models import User
 from saiteki.core.context import change_context
 from saiteki.core.demo import demo_loader
 from saiteki.core.fiscal import fiscal_year_of
@@ -40,13 +39,9 @@ from .choices import (
     BackupFrequency,
     BcpDocumentKind,
     DrillKind,
-    IncidentKind,
-    IncidentStatus,
-    SeparationModel,
-    Severity,
-    TrainingKind,
 )
 from .compliance import importance_of, months_before
+from .demo_security import at_hour, email_drills, incidents, separation, training
 from .models import (
     BackupPractice,
     BackupStandard,
@@ -54,11 +49,6 @@ from .models import (
     BcpDrill,
     BcpProfile,
     DrillAction,
-    EmailDrill,
-    EmailDrillResult,
-    NetworkSeparation,
-    SecurityIncident,
-    TrainingSession,
 )
 
 SEED = 20150401
@@ -148,10 +138,6 @@ FINDINGS = (
 )
 
 
-def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, 0))
-
-
 def _past(day: datetime.date, today: datetime.date) -> bool:
     return day <= today
 
@@ -161,13 +147,13 @@ def _standards(admin, today: datetime.date) -> None:
     services.standards_ensure()
     high = BackupStandard.objects.get(importance=3)
     with change_context(
-        user=admin, at=_at(datetime.date(2015, 10, 1)), reason="バックアップ及びリストア基準の策定"
+        user=admin, at=at_hour(datetime.date(2015, 10, 1)), reason="バックアップ及びリストア基準の策定"
     ):
         high.offline_required = False
         high.save()
     with change_context(
         user=admin,
-        at=_at(datetime.date(2022, 4, 1)),
+        at=at_hour(datetime.date(2022, 4, 1)),
         reason="ランサムウェア対策としてオフライン・改ざん防止コピーを追加",
     ):
         high.offline_required = True
@@ -239,7 +225,7 @@ def _practices(admin, rng: random.Random, today: datetime.date) -> int:
                 (months_before(today, months + 2), "last_restore_test", months_before(today, months + 2))
             )
         events.sort(key=lambda e: (e[0], e[1]))
-        with change_context(user=admin, at=_at(SURVEY), reason="バックアップ実施状況調査（平成27年度）"):
+        with change_context(user=admin, at=at_hour(SURVEY), reason="バックアップ実施状況調査（平成27年度）"):
             practice = BackupPractice(system=system, **initial)
             practice.full_clean()
             practice.save()
@@ -255,7 +241,7 @@ def _practices(admin, rng: random.Random, today: datetime.date) -> int:
                 if all(f == "last_restore_test" for f, _v in changes)
                 else "バックアップ運用の改善"
             )
-            with change_context(user=admin, at=_at(day, 15), reason=reason):
+            with change_context(user=admin, at=at_hour(day, 15), reason=reason):
                 if day >= recent and any(f == "last_restore_test" for f, _v in changes):
                     services.restore_test_record(
                         user=admin,
@@ -286,7 +272,9 @@ def _practices(admin, rng: random.Random, today: datetime.date) -> int:
 def _bcp(admin, rng: random.Random) -> int:
     by_name = {s.name: s for s in System.objects.filter(status__in=IN_OPERATION)}
     made = 0
-    with change_context(user=admin, at=_at(datetime.date(2016, 3, 15)), reason="ICT-BCPの策定（システム別）"):
+    with change_context(
+        user=admin, at=at_hour(datetime.date(2016, 3, 15)), reason="ICT-BCPの策定（システム別）"
+    ):
         for name, (rank, rto, rpo, business, deps) in BCP.items():
             system = by_name.get(name)
             if system is None:
@@ -323,7 +311,7 @@ def _bcp(admin, rng: random.Random) -> int:
             made += 1
     if not BcpProfile.objects.exists():
         return 0
-    with change_context(user=admin, at=_at(datetime.date(2024, 3, 25)), reason="ICT-BCP（第3版）"):
+    with change_context(user=admin, at=at_hour(datetime.date(2024, 3, 25)), reason="ICT-BCP（第3版）"):
         plan = BcpDocument(
             title="岡山県ICT部門業務継続計画（ICT-BCP）",
             kind=BcpDocumentKind.PLAN,
@@ -394,7 +382,7 @@ def _drills(admin, rng: random.Random, today: datetime.date) -> int:
             if held > today:
                 continue
             finding, action = FINDINGS[(fy * 2 + month) % len(FINDINGS)]
-            with change_context(user=admin, at=_at(held, 17), reason="訓練の記録"):
+            with change_context(user=admin, at=at_hour(held, 17), reason="訓練の記録"):
                 drill = BcpDrill(
                     held_on=held,
                     title=f"{label} {title}",
@@ -425,182 +413,6 @@ def _drills(admin, rng: random.Random, today: datetime.date) -> int:
     return made
 
 
-def _incidents(admin, today: datetime.date) -> int:
-    by_name = {s.name: s for s in System.objects.all()}
-    fy = fiscal_year_of(today)
-    rows = [
-        (
-            datetime.date(2013, 11, 12),
-            "USBメモリの紛失（県民の個人情報を含む）",
-            IncidentKind.LOSS,
-            Severity.HIGH,
-            True,
-            312,
-            (),
-            "暗号化機能付きUSBメモリ以外の使用を禁止し、持出し記録を義務化した。",
-        ),
-        (
-            datetime.date(2015, 7, 3),
-            "電子メールの誤送信（宛先の表示）",
-            IncidentKind.MISSEND,
-            Severity.MEDIUM,
-            True,
-            87,
-            ("メールシステム",),
-            "複数宛先への送信時にBCCを強制する設定とし、送信前確認を導入した。",
-        ),
-        (
-            datetime.date(2019, 6, 20),
-            "職員端末のマルウェア感染",
-            IncidentKind.MALWARE,
-            Severity.MEDIUM,
-            False,
-            None,
-            ("グループウェア",),
-            "標的型攻撃メール訓練の対象を全職員に拡大し、端末の検知ソフトを更新した。",
-        ),
-        (
-            datetime.date(2023, 9, 8),
-            "県ホームページの一部ページの改ざん",
-            IncidentKind.TAMPERING,
-            Severity.HIGH,
-            False,
-            None,
-            ("県ホームページCMS",),
-            "CMSの脆弱性を修正し、改ざん検知サービスを導入した。",
-        ),
-        (
-            datetime.date(fy, 10, 6),
-            "委託先によるメール誤送信（申請者の個人情報）",
-            IncidentKind.MISSEND,
-            Severity.MEDIUM,
-            True,
-            23,
-            ("電子申請システム",),
-            "委託先に再発防止策の提出を求めている。",
-        ),
-    ]
-    made = 0
-    for occurred, title, kind, severity, personal, count, systems, measures in rows:
-        if occurred > today:
-            continue
-        closed = occurred < datetime.date(fy, 4, 1)  # this year's incident is still being handled
-        with change_context(user=admin, at=_at(occurred, 18), reason="情報セキュリティ事故の報告"):
-            incident = SecurityIncident(
-                occurred_on=occurred,
-                title=title,
-                kind=kind,
-                severity=severity,
-                personal_data=personal,
-                affected_count=count,
-                status=IncidentStatus.CLOSED if closed else IncidentStatus.PREVENTING,
-                summary=title + "が発生した。",
-                measures=measures,
-                closed_on=occurred + datetime.timedelta(days=60) if closed else None,
-            )
-            incident.full_clean()
-            incident.save()
-            incident.systems.set([by_name[n] for n in systems if n in by_name])
-        made += 1
-    return made
-
-
-def _email_drills(admin, rng: random.Random, today: datetime.date) -> int:
-    from saiteki.core.display import fy_text
-
-    bureaus = list(Organization.objects.filter(kind=OrganizationKind.BUREAU).order_by("sort_order", "code"))
-    made = 0
-    for fy in range(2016, fiscal_year_of(today) + 1):
-        held = datetime.date(fy, 10, 20)
-        if held > today:
-            continue
-        step = fy - 2016
-        with change_context(user=admin, at=_at(held, 17), reason="標的型攻撃メール訓練の結果"):
-            drill = EmailDrill(
-                held_on=held,
-                title=f"{fy_text(fy, style='wareki')} 標的型攻撃メール訓練",
-                note="全職員を対象に訓練メールを送信",
-            )
-            drill.full_clean()
-            drill.save()
-            for b in bureaus:
-                sent = rng.randint(150, 1200)
-                opened = int(sent * rng.uniform(0.35, 0.55))
-                clicked = int(sent * max(0.02, rng.uniform(0.12, 0.18) - 0.011 * step))
-                reported = int(sent * min(0.7, rng.uniform(0.08, 0.14) + 0.035 * step))
-                EmailDrillResult.objects.create(
-                    drill=drill,
-                    bureau=b,
-                    sent=sent,
-                    opened=max(opened, clicked),
-                    clicked=clicked,
-                    reported=reported,
-                )
-        made += 1
-    return made
-
-
-def _training(admin, rng: random.Random, today: datetime.date) -> int:
-    from saiteki.core.display import fy_text
-
-    made = 0
-    for fy in range(2013, fiscal_year_of(today) + 1):
-        total = 420 + 30 * (fy - 2013) - (60 if fy == 2020 else 0)
-        plan = [
-            (6, TrainingKind.SECURITY, "情報セキュリティ研修（新任職員）", "新規採用職員", 0.4),
-            (
-                11,
-                TrainingKind.SECURITY,
-                "情報セキュリティ研修（所属長）",
-                "所属長・情報セキュリティ責任者",
-                0.25,
-            ),
-            (8, TrainingKind.TARGETED_EMAIL, "標的型攻撃メール対応研修", "全職員（希望者）", 0.2),
-            (
-                2,
-                TrainingKind.BCP if fy >= 2014 else TrainingKind.IT_SKILLS,
-                "ICT-BCP研修" if fy >= 2014 else "情報化人材育成研修",
-                "システム所管課の担当者",
-                0.15,
-            ),
-        ]
-        for month, kind, name, target, share in plan:
-            held = datetime.date(fy if month >= 4 else fy + 1, month, 10)
-            if held > today:
-                continue
-            with change_context(user=admin, at=_at(held, 17), reason="研修の実施記録"):
-                session = TrainingSession(
-                    held_on=held,
-                    title=f"{fy_text(fy, style='wareki')} {name}",
-                    kind=kind,
-                    target=target,
-                    attendees=int(total * share) + rng.randint(-3, 3),
-                )
-                session.full_clean()
-                session.save()
-            made += 1
-    return made
-
-
-def _separation(admin) -> None:
-    for day, model, note in (
-        (
-            datetime.date(2017, 7, 1),
-            SeparationModel.ALPHA,
-            "インターネット接続系と庁内ネットワークの分離（三層分離）",
-        ),
-        (
-            datetime.date(2024, 4, 1),
-            SeparationModel.ALPHA_PRIME,
-            "一部業務でインターネット接続系のクラウドサービスを利用開始",
-        ),
-    ):
-        with change_context(user=admin, at=_at(day), reason="ネットワーク分離モデルの変更"):
-            row = NetworkSeparation(model=model, effective_from=day, note=note)
-            row.full_clean()
-            row.save()
-
-
 @demo_loader(52, "BCP・情報セキュリティ")
 def load_resilience() -> str:
     if BcpDrill.objects.exists():
@@ -614,11 +426,11 @@ def load_resilience() -> str:
     saves = _practices(admin, rng, today)
     profiles = _bcp(admin, rng)
     drills = _drills(admin, rng, today)
-    incidents = _incidents(admin, today)
-    email = _email_drills(admin, rng, today)
-    training = _training(admin, rng, today)
-    _separation(admin)
+    n_incidents = incidents(admin, today)
+    email = email_drills(admin, rng, today)
+    n_training = training(admin, rng, today)
+    separation(admin)
     return (
-        f"バックアップ実施状況の記録{saves}件、ICT-BCP{profiles}件、訓練{drills}件、事故{incidents}件、"
-        f"メール訓練{email}件、研修{training}件"
+        f"バックアップ実施状況の記録{saves}件、ICT-BCP{profiles}件、訓練{drills}件、事故{n_incidents}件、"
+        f"メール訓練{email}件、研修{n_training}件"
     )
