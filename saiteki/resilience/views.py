@@ -203,11 +203,7 @@ class PracticeEditView(ObjectEditView):
     model = BackupPractice
     form_class = BackupPracticeForm
 
-    def get_form(self, request, instance, data=None, files=None):
-        initial = {}
-        if instance.pk is None and request.GET.get("system", "").isdigit():
-            initial["system"] = int(request.GET["system"])
-        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
+    initial_from_query = ("system",)
 
 
 class RestoreTestRecordView(View):
@@ -288,11 +284,7 @@ class BcpProfileEditView(ObjectEditView):
     model = BcpProfile
     form_class = BcpProfileForm
 
-    def get_form(self, request, instance, data=None, files=None):
-        initial = {}
-        if instance.pk is None and request.GET.get("system", "").isdigit():
-            initial["system"] = int(request.GET["system"])
-        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
+    initial_from_query = ("system",)
 
 
 class BcpProfileDeleteView(ObjectDeleteView):
@@ -461,11 +453,7 @@ class DrillActionEditView(ObjectEditView):
     model = DrillAction
     form_class = DrillActionForm
 
-    def get_form(self, request, instance, data=None, files=None):
-        initial = {}
-        if instance.pk is None and request.GET.get("drill", "").isdigit():
-            initial["drill"] = int(request.GET["drill"])
-        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
+    initial_from_query = ("drill",)
 
 
 class DrillActionDeleteView(ObjectDeleteView):

@@ -165,11 +165,7 @@ class EmailDrillResultEditView(ObjectEditView):
     model = EmailDrillResult
     form_class = EmailDrillResultForm
 
-    def get_form(self, request, instance, data=None, files=None):
-        initial = {}
-        if instance.pk is None and request.GET.get("drill", "").isdigit():
-            initial["drill"] = int(request.GET["drill"])
-        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
+    initial_from_query = ("drill",)
 
 
 class EmailDrillResultDeleteView(ObjectDeleteView):

@@ -79,11 +79,7 @@ class EntitlementEditView(ObjectEditView):
     model = Entitlement
     form_class = EntitlementForm
 
-    def get_form(self, request, instance, data=None, files=None):
-        form = super().get_form(request, instance, data, files)
-        if instance.pk is None and data is None and request.GET.get("title", "").isdigit():
-            form.initial["title"] = int(request.GET["title"])
-        return form
+    initial_from_query = ("title",)
 
     def service(self, *, user, instance):
         return services.entitlement_save(user=user, entitlement=instance)

@@ -31,6 +31,7 @@ from saiteki.core.exporting import ListExporter, filter_in_words, list_workbook,
 from saiteki.core.exporting.lists import sort_in_words
 from saiteki.core.models import JournalEntry, ObjectChange
 from saiteki.core.tables import Table
+from saiteki.core.views.params import id_param
 
 
 def url_name(model: type[models.Model], action: str) -> str:
@@ -241,8 +242,18 @@ class ObjectEditView(ObjectMixin, View):
     action = perms.CHANGE
     service: Callable[..., models.Model] | None = None
 
+    #: Fields a new object takes from the query string, as ids: 「結果を追加」 on a drill's page links to
+    #: ``…/add/?drill=3`` so the form opens with that drill chosen.
+    initial_from_query: tuple[str, ...] = ()
+
     def get_form(self, request, instance, data=None, files=None):
-        return self.form_class(data, files, instance=instance, user=request.user)
+        initial = {}
+        if instance.pk is None:
+            for name in self.initial_from_query:
+                value = id_param(request.GET.get(name))
+                if value is not None:
+                    initial[name] = value
+        return self.form_class(data, files, instance=instance, user=request.user, initial=initial)
 
     def _instance(self, request, pk):
         if pk is None:
